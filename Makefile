@@ -1,0 +1,30 @@
+# dip: the two commands a new user needs are `make demo` and `make test`.
+SWIFT ?= swift
+DIP := .build/release/dip
+
+.PHONY: all deps build test demo bench clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build -c release --product dip
+
+# Tests build optimised: the engine's hand-written kernels (SIMD over 16-lane blocks) run
+# ~50× slower unoptimised, which would stretch the suite from under a minute to many.
+TEST_FLAGS := -c release -Xswiftc -enable-testing
+
+test: deps
+	$(SWIFT) build $(TEST_FLAGS) --build-tests
+	$(SWIFT) test $(TEST_FLAGS) --skip-build
+
+demo: build
+	@bash scripts/demo.sh $(DIP)
+
+bench: build
+	@bash benchmarks/run.sh $(DIP)
+
+clean:
+	rm -rf .build

@@ -1,0 +1,146 @@
+// The boundary between a training run and the live view. The TUI never imports the engine: the `dip`
+// executable adapts a run to `LiveRunControl`, and tests use a fake.
+
+/// One row of training progress, as the TUI charts it.
+public struct ProgressPoint: Sendable, Equatable {
+    public var iteration: Int
+    public var loss: Double
+    public var psnrInput: Double
+    public var psnrGT: Double?
+    public var psnrGTEMA: Double?
+    public var esSignal: Double?
+    public var seconds: Double
+
+    public init(
+        iteration: Int, loss: Double, psnrInput: Double, psnrGT: Double? = nil, psnrGTEMA: Double? = nil,
+        esSignal: Double? = nil, seconds: Double = 0
+    ) {
+        self.iteration = iteration
+        self.loss = loss
+        self.psnrInput = psnrInput
+        self.psnrGT = psnrGT
+        self.psnrGTEMA = psnrGTEMA
+        self.esSignal = esSignal
+        self.seconds = seconds
+    }
+}
+
+/// An RGB image downsampled for display (8-bit, row-major interleaved RGB, width*height*3 bytes).
+public struct PreviewImage: Sendable, Equatable {
+    public var width: Int
+    public var height: Int
+    public var rgb: [UInt8]
+
+    /// `rgb` must hold width*height*3 bytes; a short buffer is padded with black, a long one truncated.
+    public init(width: Int, height: Int, rgb: [UInt8]) {
+        self.width = max(0, width)
+        self.height = max(0, height)
+        let n = self.width * self.height * 3
+        if rgb.count == n {
+            self.rgb = rgb
+        } else if rgb.count > n {
+            self.rgb = Array(rgb.prefix(n))
+        } else {
+            self.rgb = rgb + [UInt8](repeating: 0, count: n - rgb.count)
+        }
+    }
+
+    /// The pixel at (x, y); no bounds check beyond a precondition in debug builds.
+    @inline(__always)
+    public func pixel(_ x: Int, _ y: Int) -> RGB {
+        let i = (y * width + x) * 3
+        return RGB(rgb[i], rgb[i + 1], rgb[i + 2])
+    }
+}
+
+/// Where the run is.
+public enum RunStatus: Sendable, Equatable {
+    case running
+    case paused
+    case finished(reason: String)
+    case failed(message: String)
+
+    /// True once the run will not produce new iterations.
+    public var isOver: Bool {
+        switch self {
+        case .running, .paused: return false
+        case .finished, .failed: return true
+        }
+    }
+}
+
+/// What the training side publishes; the UI takes the latest one.
+public struct LiveFrame: Sendable {
+    public var iteration: Int
+    public var totalIterations: Int
+    public var iterationsPerSecond: Double
+    public var current: PreviewImage?
+    public var ema: PreviewImage?
+    public var input: PreviewImage?
+    /// Ground truth or a mask overlay; titled by `referenceLabel`.
+    public var reference: PreviewImage?
+    /// Pane title for `reference` ("GT", "mask"…).
+    public var referenceLabel: String
+    /// Full history so far (or a decimated copy), oldest first.
+    public var history: [ProgressPoint]
+    public var bestESIteration: Int?
+    public var bestGTIteration: Int?
+    public var stopSuggestedAt: Int?
+    public var status: RunStatus
+    /// task, seed, threads… shown in the status line. Known keys: "task", "seed", "threads"; others follow.
+    public var info: [String: String]
+
+    public init(
+        iteration: Int, totalIterations: Int, iterationsPerSecond: Double = 0,
+        current: PreviewImage? = nil, ema: PreviewImage? = nil, input: PreviewImage? = nil,
+        reference: PreviewImage? = nil, referenceLabel: String = "reference",
+        history: [ProgressPoint] = [], bestESIteration: Int? = nil, bestGTIteration: Int? = nil,
+        stopSuggestedAt: Int? = nil, status: RunStatus = .running, info: [String: String] = [:]
+    ) {
+        self.iteration = iteration
+        self.totalIterations = totalIterations
+        self.iterationsPerSecond = iterationsPerSecond
+        self.current = current
+        self.ema = ema
+        self.input = input
+        self.reference = reference
+        self.referenceLabel = referenceLabel
+        self.history = history
+        self.bestESIteration = bestESIteration
+        self.bestGTIteration = bestGTIteration
+        self.stopSuggestedAt = stopSuggestedAt
+        self.status = status
+        self.info = info
+    }
+}
+
+/// A saved snapshot the user can scrub to.
+public struct SnapshotRef: Sendable {
+    public var iteration: Int
+    public var image: PreviewImage
+    public var ema: PreviewImage?
+
+    public init(iteration: Int, image: PreviewImage, ema: PreviewImage? = nil) {
+        self.iteration = iteration
+        self.image = image
+        self.ema = ema
+    }
+}
+
+/// Commands from the UI to the run. Implemented by the dip executable; a fake in tests.
+///
+/// Every method is called from the UI thread. `latestFrame` and `snapshots` must not block on the training
+/// step; `saveNow` may block for the time a save takes. `stop` may be called after the run has finished
+/// (the user quitting the review screen) and must then be harmless.
+public protocol LiveRunControl: AnyObject, Sendable {
+    /// The newest published frame, or nil before the first one. Non-blocking.
+    func latestFrame() -> LiveFrame?
+    func setPaused(_ paused: Bool)
+    /// Saves the current result now; returns the file written (shown in a toast).
+    func saveNow() -> Result<String, Error>
+    /// q: stop, saving checkpoint and result (`acceptIteration` nil). Enter: accept the shown iteration
+    /// (a scrubbed snapshot's, or the live frame's).
+    func stop(acceptIteration: Int?)
+    /// Saved snapshots so far, oldest first (for ←/→ scrubbing).
+    func snapshots() -> [SnapshotRef]
+}

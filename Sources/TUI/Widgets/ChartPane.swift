@@ -1,0 +1,69 @@
+/// Draws one chart pane: border, title and legend, y labels on the left, x labels below, the raster.
+enum ChartPane {
+    static func draw(
+        on screen: Screen, rect: Rect, kind: ChartKind, frame: LiveFrame?, cursor: Int?, logScale: Bool,
+        glyphs: ChartGlyphs, focused: Bool
+    ) {
+        let border = screen.style(focused ? .focus : .border)
+        screen.box(rect, style: border)
+        // Two buckets per braille dot column keep the envelope exact enough and the cost bounded.
+        let series = frame.map { ChartData.series(kind, history: $0.history, buckets: max(8, rect.width * 4)) } ?? []
+        var title: [(String, Screen.Style)] = [(" " + ChartData.title(kind, logScale: logScale) + " ", screen.style(.title, bold: true))]
+        if series.count > 1 {
+            for s in series { title.append(("━" + s.label + " ", screen.style(s.role))) }
+        }
+        screen.put(pieces: title, x: rect.x + 2, y: rect.y, maxWidth: rect.width - 4)
+
+        let inner = rect.inset(1)
+        guard inner.width >= 4, inner.height >= 2 else { return }
+        guard let frame, !series.isEmpty else {
+            screen.put("waiting for data", x: inner.x + 1, y: inner.y + inner.height / 2, maxWidth: inner.width - 1,
+                       style: screen.style(.dimText))
+            return
+        }
+        let scale = ChartData.yScale(kind, logScale: logScale)
+        let yRange = ChartRasterizer.autoYRange(series, scale: scale)
+        let labels = yLabels(yRange, scale: scale, rows: inner.height - 1)
+        let labelWidth = min(8, (labels.map { $0.text.count }.max() ?? 0) + 1)
+        let plot = Rect(x: inner.x + labelWidth, y: inner.y, width: inner.width - labelWidth, height: inner.height - 1)
+        guard plot.width >= 2, plot.height >= 1 else { return }
+
+        let raster = ChartRasterizer.rasterize(
+            series: series, markers: ChartData.markers(frame: frame, cursor: cursor), width: plot.width,
+            height: plot.height, yScale: scale, glyphs: glyphs, yRange: yRange)
+        for r in 0..<raster.height {
+            for c in 0..<raster.width {
+                guard let role = raster.roles[r][c] else { continue }
+                screen.put(raster.glyphs[r][c], x: plot.x + c, y: plot.y + r, style: screen.style(role))
+            }
+        }
+        let dim = screen.style(.dimText)
+        for l in labels {
+            let text = String(repeating: " ", count: max(0, labelWidth - 1 - l.text.count)) + l.text
+            screen.put(text, x: inner.x, y: plot.y + l.row, maxWidth: labelWidth - 1, style: dim)
+        }
+        let x0 = String(Int(raster.xRange.lowerBound)), x1 = String(Int(raster.xRange.upperBound))
+        let xRow = inner.maxY - 1
+        screen.put(x0, x: plot.x, y: xRow, maxWidth: plot.width, style: dim)
+        if x1.count + x0.count + 1 < plot.width {
+            screen.put(x1, x: plot.maxX - x1.count, y: xRow, style: dim)
+        }
+        if let last = series.first?.points.last, plot.width > x0.count + x1.count + 12 {
+            let latest = "now " + Format.short(last.y)
+            screen.put(latest, x: plot.x + (plot.width - latest.count) / 2, y: xRow, style: screen.style(series[0].role))
+        }
+    }
+
+    /// Labels for the top, middle (when there is room) and bottom rows of the plot.
+    static func yLabels(_ range: ClosedRange<Double>, scale: YScale, rows: Int) -> [(row: Int, text: String)] {
+        guard rows >= 1 else { return [] }
+        var out = [(0, Format.short(range.upperBound))]
+        if rows >= 5 {
+            let mid: Double = scale == .log10
+                ? (range.lowerBound * range.upperBound).squareRoot() : (range.lowerBound + range.upperBound) / 2
+            out.append(((rows - 1) / 2, Format.short(mid)))
+        }
+        if rows >= 2 { out.append((rows - 1, Format.short(range.lowerBound))) }
+        return out
+    }
+}
