@@ -24,10 +24,11 @@ let package = Package(
         .target(name: "Engine", dependencies: ["CDNNL"], swiftSettings: swift5),
         .target(name: "ImageIO", dependencies: ["CPNG", "CJPEG"], swiftSettings: swift5),
         .target(name: "TUI", dependencies: ["CNcurses"], swiftSettings: swift5),
+        .target(name: "Tasks", dependencies: ["Engine", "ImageIO"], swiftSettings: swift5),
         .executableTarget(
             name: "dip",
             dependencies: [
-                "Engine", "ImageIO", "TUI",
+                "Engine", "ImageIO", "TUI", "Tasks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swift5),
@@ -37,5 +38,7 @@ let package = Package(
             name: "ImageIOTests", dependencies: ["ImageIO"],
             resources: [.copy("Fixtures")], swiftSettings: swift5),
         .testTarget(name: "TUITests", dependencies: ["TUI"], swiftSettings: swift5),
+        .testTarget(name: "TasksTests", dependencies: ["Tasks"], swiftSettings: swift5),
+        .testTarget(name: "CLITests", dependencies: ["ImageIO", "Tasks"], swiftSettings: swift5),
     ]
 )

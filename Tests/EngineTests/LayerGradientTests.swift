@@ -69,6 +69,13 @@ final class LayerGradientTests: XCTestCase {
         try GradientCheck.run(net, height: 6, width: 6, options: GraphOptions(batchNormGamma: .one))
     }
 
+    func testBatchNormDirectlyOnTheInputStillLearnsItsScaleAndShift() throws {
+        var net = NetSpec(inputChannels: 3)
+        let bn = net.add(.batchNorm, [net.input], name: "bn")
+        net.add(.conv(ConvSpec(outChannels: 2, kernel: 1)), [bn], name: "after")
+        try GradientCheck.run(net, height: 6, width: 6)
+    }
+
     func testActivations() throws {
         for a in [Activation.leakyReLU, .relu, .sigmoid] {
             try check { net, x in

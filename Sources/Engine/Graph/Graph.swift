@@ -58,15 +58,20 @@ public final class Graph {
         let n = spec.nodes.count
         inputShape = TensorShape(spec.inputChannels, height, width)
         let lossNode = spec.lossOutput ?? spec.output
+        try spec.validateParameterNames()
 
-        // Layers and shapes.
+        // Layers and shapes. A node that shares another's parameters declares them under the
+        // owner's name, and the store hands back the owner's tensors.
         var layers: [Layer?] = [nil]
         var shapes = [inputShape]
-        for node in spec.nodes.dropFirst() {
+        var flops = 0.0
+        for (i, node) in spec.nodes.enumerated().dropFirst() {
             let inputShapes = node.inputs.map { shapes[$0] }
-            let layer = try makeLayer(node, inputChannels: inputShapes.map(\.channels), options: options)
+            let layer = try makeLayer(
+                node, parameterScope: spec.parameterScope(i), inputChannels: inputShapes.map(\.channels), options: options)
             do {
                 shapes.append(try layer.outputShape(inputShapes))
+                if case .conv(let c) = node.op { flops += Self.convolutionFLOPs(c, input: inputShapes[0], output: shapes.last!) }
             } catch let error as EngineError {
                 throw EngineError("\(node.name): \(error.message)")
             }
@@ -174,7 +179,9 @@ public final class Graph {
                 throw EngineError("\(spec.nodes[j].name): \(error.message)")
             }
         }
-        plannedBytes = plan.realise()
+        plannedBytes = plan.bytesNeeded()
+        pendingPlan = plan
+        forwardFLOPs = flops
 
         input = PlanarBuffer(shapes[0])
         output = PlanarBuffer(shapes[spec.output])
@@ -194,6 +201,7 @@ public final class Graph {
 
     /// Runs the net on `input`, leaving `output` and `lossOutput`.
     public func forward() {
+        if pendingPlan != nil { allocate() }
         inputReorder.execute()
         for i in live {
             if profile {
@@ -246,6 +254,33 @@ public final class Graph {
 
     /// Bytes held by planned activation and gradient buffers.
     public let plannedBytes: Int
+    /// The plan waits until the first forward pass (or `allocate()`), so a caller can compare
+    /// `plannedBytes` with the free memory before committing to it.
+    private var pendingPlan: MemoryPlan?
+
+    /// Allocates the planned buffers (done by the first `forward()` otherwise).
+    public func allocate() {
+        pendingPlan?.realise()
+        pendingPlan = nil
+    }
+
+    /// Multiply-add FLOPs (2 per MAC) of all convolutions in one forward pass.
+    public let forwardFLOPs: Double
+
+    /// A rough time per training step: forward + backward ≈ 3 forward passes of conv work at the
+    /// effective rate measured for the skip net with oneDNN (about 157 GFLOP/s per thread on the
+    /// reference machine, including the non-conv layers), so only a guide on other CPUs.
+    public var estimatedSecondsPerIteration: Double {
+        3 * forwardFLOPs / (157e9 * Double(max(Parallel.threadCount, 1)))
+    }
+
+    static func convolutionFLOPs(_ c: ConvSpec, input: TensorShape, output: TensorShape) -> Double {
+        let k = Double(c.kernel * c.kernel)
+        if c.transposed {
+            return 2 * Double(input.channels) * Double(c.outChannels / c.groups) * k * Double(input.pixels)
+        }
+        return 2 * Double(c.outChannels) * Double(input.channels / c.groups) * k * Double(output.pixels)
+    }
 }
 
 @inline(__always)
@@ -274,14 +309,17 @@ public final class PlanarBuffer {
     }
 }
 
-private func makeLayer(_ node: NetSpec.Node, inputChannels: [Int], options: GraphOptions) throws -> Layer {
+private func makeLayer(
+    _ node: NetSpec.Node, parameterScope: String, inputChannels: [Int], options: GraphOptions
+) throws -> Layer {
     switch node.op {
     case .input: throw EngineError("only node 0 may be an input")
-    case .conv(let spec): return try Conv2d(inChannels: inputChannels[0], spec: spec, name: node.name)
+    case .conv(let spec): return try Conv2d(inChannels: inputChannels[0], spec: spec, name: parameterScope)
     case .reflectionPad(let p): return Padding(.reflection, amount: p)
     case .replicationPad(let p): return Padding(.replication, amount: p)
     case .batchNorm:
-        return BatchNorm(name: node.name, gammaInit: options.batchNormGamma == .uniform ? .unitUniform : .constant(1))
+        return BatchNorm(name: parameterScope, gammaInit: options.batchNormGamma == .uniform ? .unitUniform : .constant(1))
+    case .instanceNorm: return BatchNorm(name: node.name, gammaInit: nil)
     case .activation(let a):
         guard a != .none else { throw EngineError("\(node.name): 'none' activation should not be a node") }
         return Eltwise(a)
@@ -296,6 +334,6 @@ private func makeLayer(_ node: NetSpec.Node, inputChannels: [Int], options: Grap
         let weights = (0..<c).flatMap { _ in kernel }
         return try Conv2d(
             inChannels: c, spec: ConvSpec(outChannels: c, kernel: size, stride: stride, groups: c, bias: false),
-            name: node.name, fixedWeights: weights)
+            name: parameterScope, fixedWeights: weights)
     }
 }

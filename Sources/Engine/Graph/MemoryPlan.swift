@@ -35,25 +35,38 @@ struct MemoryPlan {
         groups[g].end = max(groups[g].end, time)
     }
 
-    /// Binds every planned tensor to its storage; returns the bytes allocated.
-    func realise() -> Int {
-        var pools: [TensorShape: [(storage: Storage, busyUntil: Int)]] = [:]
-        var bytes = 0
-        for group in groups.sorted(by: { $0.start < $1.start }) {
+    /// Packs groups greedily: each group takes the first storage of its shape that is free by
+    /// the time it starts. Returns, per group, the index of its storage, and the storages' sizes.
+    private func assignment() -> (slots: [Int], sizes: [Int]) {
+        var pools: [TensorShape: [(slot: Int, busyUntil: Int)]] = [:]
+        var sizes: [Int] = []
+        var slots = [Int](repeating: 0, count: groups.count)
+        for g in groups.indices.sorted(by: { groups[$0].start < groups[$1].start }) {
+            let group = groups[g]
             let shape = group.tensors[0].shape
             var pool = pools[shape] ?? []
-            let storage: Storage
             if let k = pool.firstIndex(where: { $0.busyUntil < group.start }) {
-                storage = pool[k].storage
+                slots[g] = pool[k].slot
                 pool[k].busyUntil = group.end
             } else {
-                storage = Storage(byteCount: group.tensors[0].desc.byteCount)
-                bytes += storage.byteCount
-                pool.append((storage, group.end))
+                slots[g] = sizes.count
+                sizes.append(group.tensors[0].desc.byteCount)
+                pool.append((slots[g], group.end))
             }
             pools[shape] = pool
-            for tensor in group.tensors { tensor.rebind(to: storage) }
         }
-        return bytes
+        return (slots, sizes)
+    }
+
+    /// The bytes `realise()` will allocate.
+    func bytesNeeded() -> Int { assignment().sizes.reduce(0, +) }
+
+    /// Allocates the storages and binds every planned tensor to its own.
+    func realise() {
+        let (slots, sizes) = assignment()
+        let storages = sizes.map { Storage(byteCount: $0) }
+        for (g, group) in groups.enumerated() {
+            for tensor in group.tensors { tensor.rebind(to: storages[slots[g]]) }
+        }
     }
 }

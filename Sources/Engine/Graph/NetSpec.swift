@@ -6,6 +6,9 @@ public enum Op: Sendable, Equatable {
     case reflectionPad(Int)
     case replicationPad(Int)
     case batchNorm
+    /// InstanceNorm2d(affine=False): per-channel normalisation over H×W with no parameters
+    /// (for batch 1, BatchNorm in training mode without scale and shift).
+    case instanceNorm
     case activation(Activation)
     case upsample(UpsampleMode)
     /// Depth-to-space ×2: out(c, 2h+i, 2w+j) = in(4c+2i+j, h, w).
@@ -49,18 +52,18 @@ public struct ConvSpec: Sendable, Equatable {
     }
 }
 
-public enum Activation: String, Sendable, Equatable, CaseIterable {
+public enum Activation: String, Sendable, Equatable, CaseIterable, Codable {
     case leakyReLU = "LeakyReLU"
     case relu = "ReLU"
     case sigmoid = "Sigmoid"
     case none = "none"
 }
 
-public enum UpsampleMode: String, Sendable, Equatable, CaseIterable {
+public enum UpsampleMode: String, Sendable, Equatable, CaseIterable, Codable {
     case nearest, bilinear, bicubic
 }
 
-public enum PoolKind: String, Sendable, Equatable {
+public enum PoolKind: String, Sendable, Equatable, Codable {
     case max, avg
 }
 
@@ -74,6 +77,9 @@ public struct NetSpec: Sendable {
         public var inputs: [Int]
         /// A dotted path used to name parameters, e.g. "level0.skip.conv".
         public var name: String
+        /// The node whose parameters this node uses instead of declaring its own: one module
+        /// applied on several paths (NAS-DIP's shared up/down modules). Nil when it owns them.
+        public var sharesParametersWith: Int? = nil
     }
 
     public private(set) var nodes: [Node]
@@ -84,6 +90,10 @@ public struct NetSpec: Sendable {
     /// through a degradation operator such as the Lanczos downsampler. Nil means `output`.
     public var lossOutput: Int?
     public var inputChannels: Int { outputChannels[0] }
+    /// How much smaller than the image the input z is: z is (H/inputDownscale)×(W/inputDownscale)
+    /// for an H×W image. 1 for every encoder–decoder; 2^depth for the deep decoder, whose net
+    /// only upsamples. `Graph(height:width:)` takes the *input* size, so divide first.
+    public var inputDownscale = 1
 
     public init(inputChannels: Int) {
         nodes = [Node(op: .input, inputs: [], name: "input")]
@@ -98,9 +108,20 @@ public struct NetSpec: Sendable {
     public func channels(_ node: Int) -> Int { outputChannels[node] }
 
     /// Appends a node; channel counts are tracked here so builders can chain convs.
+    ///
+    /// With `sharing`, the node reuses that node's parameters (see `sharesParametersWith`); it
+    /// must be the same op on inputs with the same channel counts, so the tensors match.
     @discardableResult
-    public mutating func add(_ op: Op, _ inputs: [Int], name: String) -> Int {
+    public mutating func add(_ op: Op, _ inputs: [Int], name: String, sharing owner: Int? = nil) -> Int {
         let c = inputs.map { outputChannels[$0] }
+        var owner = owner
+        if let o = owner {
+            let root = nodes[o].sharesParametersWith ?? o
+            precondition(
+                nodes[root].op == op && nodes[root].inputs.map { outputChannels[$0] } == c,
+                "\(name) can only share the parameters of the same op on the same channel counts")
+            owner = root
+        }
         let channels: Int
         switch op {
         case .input: preconditionFailure("only node 0 is an input")
@@ -110,15 +131,16 @@ public struct NetSpec: Sendable {
         case .chunkSum: channels = c[0] / 4
         default: channels = c[0]
         }
-        nodes.append(Node(op: op, inputs: inputs, name: name))
+        nodes.append(Node(op: op, inputs: inputs, name: name, sharesParametersWith: owner))
         outputChannels.append(channels)
         output = nodes.count - 1
         return nodes.count - 1
     }
 
-    /// The smallest side multiple the net needs so that every stride-2 stage divides evenly.
+    /// The smallest image side multiple the net needs so that every stride-2 stage divides
+    /// evenly (and, for a net whose input is smaller than the image, so the input is whole).
     public var sizeMultiple: Int {
-        var multiple = 1
+        var multiple = max(inputDownscale, 1)
         var depth = [Int](repeating: 0, count: nodes.count)
         for (i, node) in nodes.enumerated() where i > 0 {
             var d = node.inputs.map { depth[$0] }.max() ?? 0

@@ -28,6 +28,7 @@ public final class ParameterStore {
     public private(set) var entries: [ParameterEntry] = []
     public private(set) var count = 0
     private var frozenValues: [Int: [Float]] = [:]
+    private var indexByName: [String: Int] = [:]
     private(set) var values: UnsafeMutablePointer<Float>?
     private(set) var grads: UnsafeMutablePointer<Float>?
 
@@ -39,8 +40,20 @@ public final class ParameterStore {
     }
 
     /// Reserves a tensor and returns its index; the memory exists after `finalize`.
+    ///
+    /// A name is one tensor: declaring a name again (a node that shares another node's
+    /// parameters, `NetSpec.Node.sharesParametersWith`) returns the existing index, so every
+    /// user reads the same values and accumulates into the same gradient. The shapes must agree;
+    /// `Graph` checks that only sharing nodes repeat a name, so a mismatch is a builder bug.
     func declare(_ name: String, shape: [Int], initializer: ParameterInit) -> Int {
         precondition(values == nil, "parameters declared after finalize")
+        if let existing = indexByName[name] {
+            precondition(
+                entries[existing].shape == shape && entries[existing].trainable,
+                "\(name) declared twice with shapes \(entries[existing].shape) and \(shape)")
+            return existing
+        }
+        indexByName[name] = entries.count
         let n = shape.reduce(1, *)
         entries.append(
             ParameterEntry(
@@ -52,6 +65,7 @@ public final class ParameterStore {
     /// Reserves a constant tensor holding `values`.
     func declareFrozen(_ name: String, shape: [Int], values: [Float]) -> Int {
         precondition(values.count == shape.reduce(1, *))
+        precondition(indexByName[name] == nil, "frozen tensor \(name) declared twice")
         let index = declare(name, shape: shape, initializer: .constant(0))
         let e = entries[index]
         entries[index] = ParameterEntry(

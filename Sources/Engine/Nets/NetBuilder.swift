@@ -1,10 +1,10 @@
 /// How a conv pads: reflection (a separate pad node, as ReflectionPad2d + Conv2d) or zeros.
-public enum PaddingMode: String, Sendable, Equatable, CaseIterable {
+public enum PaddingMode: String, Sendable, Equatable, CaseIterable, Codable {
     case reflection, zero
 }
 
 /// How a stride-2 conv downsamples: by its stride, or stride 1 followed by 2×2 pooling.
-public enum DownsampleMode: String, Sendable, Equatable, CaseIterable {
+public enum DownsampleMode: String, Sendable, Equatable, CaseIterable, Codable {
     case stride, avg, max
 }
 

@@ -6,7 +6,7 @@
 /// branch first and the skip branch second, so the 128 deeper channels stay aligned to oneDNN's
 /// 16-channel blocks. The merge BN and the conv after it therefore hold their channels in
 /// [deeper | skip] order; the PyTorch parity script permutes them when it exports.
-public struct SkipConfig: Sendable, Equatable {
+public struct SkipConfig: Sendable, Equatable, Codable {
     public var inputChannels = 32
     public var outputChannels = 3
     public var down = [128, 128, 128, 128, 128]
@@ -22,6 +22,9 @@ public struct SkipConfig: Sendable, Equatable {
     public var needSigmoid = true
     public var need1x1Up = true
     public var bias = true
+    /// NAS-DIP's stage-1 search net (nasdip-spec §1.4): when set, this upsampling cell replaces
+    /// every `upsample` (C → C at each level's width).
+    public var cell: NASCell? = nil
 
     public init() {}
 
@@ -56,14 +59,14 @@ extension NetSpec {
     public static func skip(_ config: SkipConfig) throws -> NetSpec {
         try config.validate()
         var net = NetSpec(inputChannels: config.inputChannels)
-        let last = net.skipLevel(0, net.input, config)
+        let last = try net.skipLevel(0, net.input, config)
         let out = net.conv(last, config.outputChannels, kernel: 1, bias: config.bias, pad: config.padding, name: "output.conv")
         net.output = config.needSigmoid ? net.add(.activation(.sigmoid), [out], name: "output.sigmoid") : out
         return net
     }
 
     /// One level of the skip net; the deeper levels nest inside it before its upsample.
-    private mutating func skipLevel(_ i: Int, _ x: Int, _ c: SkipConfig) -> Int {
+    private mutating func skipLevel(_ i: Int, _ x: Int, _ c: SkipConfig) throws -> Int {
         let name = "level\(i)"
         let a = c.activation
         var skipBranch: Int?
@@ -76,8 +79,12 @@ extension NetSpec {
             downsample: c.downsample[i], activation: a, name: "\(name).down1")
         deeper = convBlock(
             deeper, c.down[i], kernel: c.filterDown[i], bias: c.bias, pad: c.padding, activation: a, name: "\(name).down2")
-        if i < c.levels - 1 { deeper = skipLevel(i + 1, deeper, c) }
-        deeper = add(.upsample(c.upsample[i]), [deeper], name: "\(name).upsample")
+        if i < c.levels - 1 { deeper = try skipLevel(i + 1, deeper, c) }
+        if let cell = c.cell {
+            deeper = try appendCell(deeper, cell, name: "\(name).upsample")
+        } else {
+            deeper = add(.upsample(c.upsample[i]), [deeper], name: "\(name).upsample")
+        }
         var y = deeper
         if let skipBranch { y = add(.concat, [deeper, skipBranch], name: "\(name).concat") }
         y = batchNorm(y, name: "\(name).merge.bn")

@@ -36,19 +36,20 @@ struct ReferenceNet {
     /// Every node's output; the last element of `outputs[spec.output]` is the image.
     func run(_ input: ReferenceTensor) -> [ReferenceTensor] {
         var outs: [ReferenceTensor] = [input]
-        for node in spec.nodes.dropFirst() {
+        for (i, node) in spec.nodes.enumerated().dropFirst() {
             let xs = node.inputs.map { outs[$0] }
-            outs.append(apply(node, xs))
+            outs.append(apply(node, xs, scope: spec.parameterScope(i)))
         }
         return outs
     }
 
-    private func apply(_ node: NetSpec.Node, _ xs: [ReferenceTensor]) -> ReferenceTensor {
+    /// `scope` names the node's parameters: its own name, or the name of the node it shares them with.
+    private func apply(_ node: NetSpec.Node, _ xs: [ReferenceTensor], scope: String) -> ReferenceTensor {
         let x = xs[0]
         switch node.op {
         case .input: fatalError()
         case .conv(let s):
-            return Self.conv(x, weight: parameters["\(node.name).weight"]!, bias: parameters["\(node.name).bias"], spec: s)
+            return Self.conv(x, weight: parameters["\(scope).weight"]!, bias: parameters["\(scope).bias"], spec: s)
         case .fixedDepthwise(let kernel, let size, let stride):
             let weights = (0..<x.c).flatMap { _ in kernel.map(Double.init) }
             return Self.conv(
@@ -57,7 +58,9 @@ struct ReferenceNet {
         case .reflectionPad(let p): return Self.pad(x, p) { i, n in i < 0 ? -i : (i >= n ? 2 * (n - 1) - i : i) }
         case .replicationPad(let p): return Self.pad(x, p) { i, n in min(max(i, 0), n - 1) }
         case .batchNorm:
-            return Self.batchNorm(x, gamma: parameters["\(node.name).weight"]!, beta: parameters["\(node.name).bias"]!)
+            return Self.batchNorm(x, gamma: parameters["\(scope).weight"]!, beta: parameters["\(scope).bias"]!)
+        case .instanceNorm:
+            return Self.batchNorm(x, gamma: Array(repeating: 1, count: x.c), beta: Array(repeating: 0, count: x.c))
         case .activation(let a):
             var y = x
             y.data = x.data.map { v in

@@ -1,0 +1,279 @@
+import Engine
+import Foundation
+import ImageIO
+import TUI
+import Tasks
+
+/// Connects a RestorationRun to the TUI: training runs on a background Dispatch queue and
+/// publishes frames (previews made on the training thread, at most 15 per second); the UI
+/// thread only reads the latest frame and posts commands, which the training loop applies at
+/// iteration boundaries.
+final class LiveSession: LiveRunControl, @unchecked Sendable {
+    static let previewSide = 512
+
+    private let run: RestorationRun
+    private let lock = NSCondition()
+    // Guarded by `lock`:
+    private var frame: LiveFrame?
+    private var paused = false
+    private var stopRequest: Int?? = nil
+    private var saveRequested = false
+    private var saveResult: Result<String, Error>?
+    private var snapshotRefs: [SnapshotRef] = []
+    private var trainingDone = false
+    private var failure: String?
+
+    // Owned by the training thread:
+    private var lastPublish = Date.distantPast
+    private var rateWindow: [(Int, Date)] = []
+    private let inputPreview: PreviewImage
+    private let referencePreview: PreviewImage?
+    private let referenceLabel: String
+    private let info: [String: String]
+
+    private init(_ run: RestorationRun) {
+        self.run = run
+        let p = run.problem
+        let known = p.knownImage
+        inputPreview = Self.preview(known, channels: p.channels, height: p.observationGeometry.height, width: p.observationGeometry.width)
+        if let truth = p.groundTruth {
+            referencePreview = Self.preview(truth, channels: p.channels, height: p.outputHeight, width: p.outputWidth)
+            referenceLabel = "ground truth"
+        } else if let mask = p.knownMask {
+            referencePreview = Self.preview(mask, channels: 1, height: p.observationGeometry.height, width: p.observationGeometry.width)
+            referenceLabel = "mask (white = known)"
+        } else {
+            referencePreview = nil
+            referenceLabel = "reference"
+        }
+        info = [
+            "task": p.task.rawValue, "seed": String(run.settings.seed), "threads": String(Threads.count),
+            "run": run.directory.path,
+        ]
+    }
+
+    /// Runs the TUI until the user quits; returns the exit code.
+    static func run(_ run: RestorationRun, _ args: RunArguments) throws -> Int32 {
+        let session = LiveSession(run)
+        session.loadExistingSnapshots()
+        session.publish(status: .running, force: true)
+        let queue = DispatchQueue(label: "dip.training", qos: .userInitiated)
+        queue.async { session.train() }
+        var options = LiveViewOptions(color: ColorChoice(argument: args.color) ?? .auto, themeName: args.theme)
+        options.themeSearchPath = ThemeLibrary.defaultSearchPath() + [Self.bundledThemes]
+        let outcome: LiveViewOutcome
+        do {
+            outcome = try LiveView.run(control: session, options: options)
+        } catch {
+            // The TUI could not start (e.g. not a terminal after all): finish headless.
+            session.stop(acceptIteration: nil)
+            session.waitForTraining()
+            throw error
+        }
+        // Signals during the final save must not kill it half-way.
+        signal(SIGINT, SIG_IGN)
+        session.waitForTraining()
+        for message in outcome.messages { FileHandle.standardError.write(Data("dip: \(message)\n".utf8)) }
+        if let failure = session.failureMessage { throw TaskError.runtime(failure) }
+        FileHandle.standardError.write(Data("result: \(run.directory.result)\n".utf8))
+        return outcome.suggestedExitCode
+    }
+
+    /// Themes shipped in the repository, found from the executable in .build/<config>/.
+    static var bundledThemes: String {
+        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        return exe.deletingLastPathComponent().appendingPathComponent("../../../themes").standardizedFileURL.path
+    }
+
+    // MARK: LiveRunControl (UI thread)
+
+    func latestFrame() -> LiveFrame? {
+        lock.lock()
+        defer { lock.unlock() }
+        return frame
+    }
+
+    func setPaused(_ value: Bool) {
+        lock.lock()
+        paused = value
+        if var f = frame, !f.status.isOver {
+            f.status = value ? .paused : .running
+            frame = f
+        }
+        lock.broadcast()
+        lock.unlock()
+    }
+
+    func saveNow() -> Result<String, Error> {
+        lock.lock()
+        defer { lock.unlock() }
+        if trainingDone {
+            return Result { try run.saveNow().first ?? "" }
+        }
+        saveRequested = true
+        saveResult = nil
+        lock.broadcast()
+        while saveResult == nil && !trainingDone { lock.wait() }
+        let result = saveResult ?? .failure(TaskError.runtime("the run ended before saving"))
+        saveResult = nil
+        return result
+    }
+
+    func stop(acceptIteration: Int?) {
+        lock.lock()
+        if trainingDone {
+            lock.unlock()
+            // The run already ended: accepting another iteration rewrites the result.
+            if let k = acceptIteration {
+                run.stop(.accepted(iteration: k))
+                _ = try? run.finish(accepting: k)
+            }
+            return
+        }
+        stopRequest = .some(acceptIteration)
+        lock.broadcast()
+        lock.unlock()
+    }
+
+    func snapshots() -> [SnapshotRef] {
+        lock.lock()
+        defer { lock.unlock() }
+        return snapshotRefs
+    }
+
+    // MARK: Training thread
+
+    private func train() {
+        var status = RunStatus.running
+        do {
+            loop: while true {
+                lock.lock()
+                while paused && stopRequest == nil && !saveRequested { lock.wait() }
+                let stop = stopRequest
+                let save = saveRequested
+                lock.unlock()
+                if save { handleSave() }
+                if let accept = stop {
+                    run.stop(accept.map { .accepted(iteration: $0) } ?? .user)
+                    try run.finish(accepting: accept)
+                    status = .finished(reason: accept.map { "accepted iteration \($0)" } ?? "stopped; checkpoint and result saved")
+                    break loop
+                }
+                guard let record = try run.step() else {
+                    try run.finish()
+                    status = .finished(reason: run.stopReason?.description ?? "done")
+                    break loop
+                }
+                noteSnapshot(record.iteration)
+                publish(status: .running, force: false)
+            }
+        } catch {
+            status = .failed(message: "\(error)")
+            lock.lock()
+            failure = "\(error)"
+            lock.unlock()
+        }
+        publish(status: status, force: true)
+        lock.lock()
+        trainingDone = true
+        lock.broadcast()
+        lock.unlock()
+    }
+
+    private func handleSave() {
+        let result: Result<String, Error> = Result { try run.saveNow().first ?? "" }
+        lock.lock()
+        saveRequested = false
+        saveResult = result
+        lock.broadcast()
+        lock.unlock()
+    }
+
+    private func waitForTraining() {
+        lock.lock()
+        while !trainingDone { lock.wait() }
+        lock.unlock()
+    }
+
+    var failureMessage: String? {
+        lock.lock()
+        defer { lock.unlock() }
+        return failure
+    }
+
+    private func noteSnapshot(_ iteration: Int) {
+        guard run.snapshotIterations.last == iteration else { return }
+        let p = run.problem
+        let raw = Self.preview(run.currentImage(ema: false), channels: p.channels, height: p.outputHeight, width: p.outputWidth)
+        let ema = Self.preview(run.currentImage(ema: true), channels: p.channels, height: p.outputHeight, width: p.outputWidth)
+        lock.lock()
+        snapshotRefs.append(SnapshotRef(iteration: iteration, image: raw, ema: ema))
+        lock.unlock()
+    }
+
+    /// Snapshots already on disk (a resumed run), so scrubbing reaches back before the resume.
+    private func loadExistingSnapshots() {
+        for i in run.snapshotIterations {
+            guard let raw = try? ImageFile.load(run.directory.snapshot(i, ema: false)) else { continue }
+            let ema = try? ImageFile.load(run.directory.snapshot(i, ema: true))
+            snapshotRefs.append(
+                SnapshotRef(
+                    iteration: i, image: Self.preview(raw.pixels, channels: raw.channels, height: raw.height, width: raw.width),
+                    ema: ema.map { Self.preview($0.pixels, channels: $0.channels, height: $0.height, width: $0.width) }))
+        }
+    }
+
+    private func publish(status: RunStatus, force: Bool) {
+        let now = Date()
+        guard force || now.timeIntervalSince(lastPublish) >= 1.0 / 15 else { return }
+        lastPublish = now
+        let p = run.problem
+        rateWindow.append((run.iteration, now))
+        if rateWindow.count > 20 { rateWindow.removeFirst(rateWindow.count - 20) }
+        var rate = 0.0
+        if let first = rateWindow.first, let last = rateWindow.last, last.1 > first.1 {
+            rate = Double(last.0 - first.0) / last.1.timeIntervalSince(first.1)
+        }
+        let history = run.history.map {
+            ProgressPoint(
+                iteration: $0.iteration, loss: $0.loss, psnrInput: $0.psnrInput, psnrGT: $0.psnrGT, psnrGTEMA: $0.psnrGTEMA,
+                esSignal: $0.esSignal, seconds: $0.seconds)
+        }
+        let current = run.iteration > 0
+            ? Self.preview(run.currentImage(ema: false), channels: p.channels, height: p.outputHeight, width: p.outputWidth) : nil
+        let ema = run.iteration > 0
+            ? Self.preview(run.currentImage(ema: true), channels: p.channels, height: p.outputHeight, width: p.outputWidth) : nil
+        var shownStatus = status
+        lock.lock()
+        if status == .running && paused { shownStatus = .paused }
+        frame = LiveFrame(
+            iteration: max(run.iteration - 1, 0), totalIterations: run.maxIterations, iterationsPerSecond: rate,
+            current: current, ema: ema, input: inputPreview, reference: referencePreview, referenceLabel: referenceLabel,
+            history: history, bestESIteration: run.earlyStopping.best?.iteration, bestGTIteration: run.bestGT?.iteration,
+            stopSuggestedAt: run.settings.autoStop ? run.earlyStopping.suggestedStop : nil, status: shownStatus, info: info)
+        lock.unlock()
+    }
+
+    /// An 8-bit RGB preview of planar floats, box-downsampled so the longer side ≤ `previewSide`.
+    static func preview(_ planes: [Float], channels: Int, height: Int, width: Int) -> PreviewImage {
+        let step = max(1, (max(height, width) + previewSide - 1) / previewSide)
+        let h = max(height / step, 1)
+        let w = max(width / step, 1)
+        var rgb = [UInt8](repeating: 0, count: w * h * 3)
+        let plane = height * width
+        for y in 0..<h {
+            for x in 0..<w {
+                for c in 0..<3 {
+                    let source = channels == 3 ? c : 0
+                    var total: Float = 0
+                    for dy in 0..<step {
+                        for dx in 0..<step { total += planes[source * plane + (y * step + dy) * width + x * step + dx] }
+                    }
+                    let v = total / Float(step * step)
+                    rgb[(y * w + x) * 3 + c] = UInt8(min(max(v, 0), 1) * 255 + 0.5)
+                }
+            }
+        }
+        return PreviewImage(width: w, height: h, rgb: rgb)
+    }
+}
