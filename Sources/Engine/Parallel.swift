@@ -44,7 +44,23 @@ enum Parallel {
 }
 
 /// Public face of the thread setting, for the CLI's `--threads`.
+///
+/// OpenMP keeps the thread count per calling thread, so a count set on the main thread would
+/// not reach a training queue's thread. `set` records the wish; `Trainer.step` applies it to
+/// whichever thread trains.
 public enum Threads {
-    public static var count: Int { Parallel.threadCount }
-    public static func set(_ n: Int) { Parallel.setThreadCount(n) }
+    nonisolated(unsafe) private static var requested: Int32?
+
+    public static var count: Int { requested.map(Int.init) ?? Parallel.threadCount }
+
+    public static func set(_ n: Int) {
+        requested = Int32(max(1, n))
+        Parallel.setThreadCount(n)
+    }
+
+    /// Makes the calling thread use the requested count (cheap when it already does).
+    @inline(__always)
+    public static func applyToCurrentThread() {
+        if let requested, omp_get_max_threads() != requested { omp_set_num_threads(requested) }
+    }
 }

@@ -25,7 +25,10 @@ final class TmuxTUITests: XCTestCase {
     private func tmux(_ arguments: [String]) throws -> String {
         let output = "\(dir!)/tmux-\(UUID().uuidString)"
         let quoted = (["tmux", "-L", socket] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-        let script = quoted.joined(separator: " ") + " > '\(output)' 2>/dev/null < /dev/null"
+        // A clean environment: the server keeps the environment of the process that starts it,
+        // and other tests in this process may have changed ours.
+        let environment = "env -i PATH=/usr/bin:/bin HOME=\(NSHomeDirectory()) TERM=xterm-256color LANG=C.UTF-8 "
+        let script = environment + quoted.joined(separator: " ") + " > '\(output)' 2>/dev/null < /dev/null"
         var pid = pid_t()
         let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sh"), strdup("-c"), strdup(script), nil]
         defer { for a in argv { free(a) } }
@@ -61,7 +64,7 @@ final class TmuxTUITests: XCTestCase {
         let pixels = (0..<(3 * size * size)).map { i -> Float in 0.5 + 0.3 * sinf(Float(i % size) / 6) + Float((i * 7919) % 89) / 500 }
         try ImageFile.savePNG(Image(width: size, height: size, channels: 3, pixels: pixels.map { min(max($0, 0), 1) }), to: image)
         let out = "\(dir!)/run"
-        let command = "\(DipBinary.path) denoise \(image) --out \(out) --snapshot-every 10 --iterations 100000 --no-auto-stop --threads 1; echo DIP-EXIT-$?"
+        let command = "\(DipBinary.path) denoise \(image) --out \(out) --snapshot-every 10 --iterations 100000 --no-auto-stop --threads 1 --color truecolor; echo DIP-EXIT-$?"
         try tmux(["new-session", "-d", "-s", "dip", "-x", "120", "-y", "40", "-e", "COLORTERM=truecolor", "-e", "LANG=C.UTF-8"])
         try tmux(["send-keys", "-t", "dip", command, "Enter"])
 

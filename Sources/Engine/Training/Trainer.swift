@@ -103,6 +103,7 @@ public final class Trainer {
     /// Runs one iteration. Allocates nothing.
     @discardableResult
     public func step() -> StepReport {
+        Threads.applyToCurrentThread()
         let count = graph.input.shape.count
         if settings.regularisationNoise > 0 {
             NoiseFill.fill(
