@@ -8,16 +8,22 @@ import CDNNL
 enum Parallel {
     private struct Job {
         let count: Int
-        let body: (Range<Int>) -> Void
+        let body: (Int, Range<Int>) -> Void
     }
 
     /// Calls `body` with disjoint, contiguous sub-ranges covering `0..<count`, one per thread.
     ///
     /// Falls back to the calling thread for small jobs, where forking costs more than it saves.
     static func forEach(_ count: Int, grain: Int = 4096, _ body: (Range<Int>) -> Void) {
+        forEachSlot(count, grain: grain) { _, range in body(range) }
+    }
+
+    /// Like `forEach`, also passing the thread's slot in `0..<threadCount`, so a kernel can use
+    /// per-thread scratch it allocated in advance.
+    static func forEachSlot(_ count: Int, grain: Int = 4096, _ body: (Int, Range<Int>) -> Void) {
         let threads = min(Int(omp_get_max_threads()), count / max(grain, 1))
         if threads <= 1 {
-            if count > 0 { body(0..<count) }
+            if count > 0 { body(0, 0..<count) }
             return
         }
         withoutActuallyEscaping(body) { body in
@@ -30,7 +36,7 @@ enum Parallel {
                         let n = Int(omp_get_num_threads())
                         let lo = job.count * t / n
                         let hi = job.count * (t + 1) / n
-                        if lo < hi { job.body(lo..<hi) }
+                        if lo < hi { job.body(t, lo..<hi) }
                     }, jobPointer, UInt32(threads), 0)
             }
         }

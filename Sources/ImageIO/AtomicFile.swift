@@ -22,6 +22,9 @@ public enum AtomicFile {
         var existing = stat()
         let exists = stat(path, &existing) == 0
         if exists, isDirectoryMode(existing.st_mode) { throw fail("is a directory") }
+        // A device or pipe (/dev/null, /dev/stdout) is written in place: renaming over it would
+        // replace the device node with a regular file, which as root breaks the whole machine.
+        if exists, (existing.st_mode & S_IFMT) != S_IFREG { return try writeInPlace(bytes, to: path) }
 
         // Same directory as the destination, so rename(2) never crosses a filesystem.
         let token = String(UInt64.random(in: 0...UInt64.max), radix: 36)
@@ -45,18 +48,7 @@ public enum AtomicFile {
 
         // Replacing a file should not silently change its permissions.
         if exists { _ = fchmod(fd, existing.st_mode & 0o7777) }
-        try bytes.withUnsafeBytes { raw in
-            guard let start = raw.baseAddress else { return }
-            var offset = 0
-            while offset < raw.count {
-                let written = posixWrite(fd, start + offset, raw.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw fail("write failed: \(errnoText())")
-                }
-                offset += written
-            }
-        }
+        try writeAll(bytes, to: fd, path: path)
         guard fsync(fd) == 0 else { throw fail("fsync failed: \(errnoText())") }
         isOpen = false
         guard close(fd) == 0 else { throw fail("close failed: \(errnoText())") }
@@ -68,6 +60,28 @@ public enum AtomicFile {
         if dirfd >= 0 {
             _ = fsync(dirfd)
             close(dirfd)
+        }
+    }
+
+    private static func writeInPlace(_ bytes: [UInt8], to path: String) throws {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ImageIOError(path: path, reason: "cannot open for writing: \(errnoText())") }
+        defer { close(fd) }
+        try writeAll(bytes, to: fd, path: path)
+    }
+
+    private static func writeAll(_ bytes: [UInt8], to fd: Int32, path: String) throws {
+        try bytes.withUnsafeBytes { raw in
+            guard let start = raw.baseAddress else { return }
+            var offset = 0
+            while offset < raw.count {
+                let written = posixWrite(fd, start + offset, raw.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw ImageIOError(path: path, reason: "write failed: \(errnoText())")
+                }
+                offset += written
+            }
         }
     }
 }

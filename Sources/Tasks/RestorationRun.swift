@@ -87,21 +87,29 @@ public final class RestorationRun {
         if problem.task == .sr { spec.appendLanczosDownsampler(factor: problem.scale) }
         let g = problem.outputGeometry
         let graph: Graph
+        // z may be smaller than the image (the deep decoder upsamples from H/2^d).
+        let zHeight: Int
+        let zWidth: Int
         do {
+            (zHeight, zWidth) = try spec.inputSize(forImageHeight: g.paddedHeight, width: g.paddedWidth)
             graph = try Graph(
-                spec: spec, height: g.paddedHeight, width: g.paddedWidth, seed: settings.seed,
+                spec: spec, height: zHeight, width: zWidth, seed: settings.seed,
                 options: GraphOptions(batchNormGamma: settings.batchNormGamma))
         } catch let e as EngineError {
             throw TaskError.badInput("cannot build the net for a \(g.paddedWidth)×\(g.paddedHeight) canvas: \(e.message)")
+        }
+        guard graph.outputShape.height == g.paddedHeight, graph.outputShape.width == g.paddedWidth else {
+            throw TaskError.badInput(
+                "the net maps a \(zWidth)×\(zHeight) input to \(graph.outputShape.width)×\(graph.outputShape.height), not to the \(g.paddedWidth)×\(g.paddedHeight) canvas")
         }
         guard graph.outputShape.channels == problem.channels else {
             throw TaskError.badInput("the net outputs \(graph.outputShape.channels) channels but the image has \(problem.channels)")
         }
         let z: [Float]
         switch recipe.input {
-        case .noise: z = NetInput.uniformNoise(depth: recipe.inputDepth).make(height: g.paddedHeight, width: g.paddedWidth, seed: settings.seed)
-        case .normal: z = NetInput.normalNoise(depth: recipe.inputDepth).make(height: g.paddedHeight, width: g.paddedWidth, seed: settings.seed)
-        case .meshgrid: z = NetInput.meshgrid.make(height: g.paddedHeight, width: g.paddedWidth, seed: settings.seed)
+        case .noise: z = NetInput.uniformNoise(depth: recipe.inputDepth).make(height: zHeight, width: zWidth, seed: settings.seed)
+        case .normal: z = NetInput.normalNoise(depth: recipe.inputDepth).make(height: zHeight, width: zWidth, seed: settings.seed)
+        case .meshgrid: z = NetInput.meshgrid.make(height: zHeight, width: zWidth, seed: settings.seed)
         case .image:
             guard let image = problem.inputImage else { throw TaskError.badInput("--input image needs a flash photo") }
             z = image

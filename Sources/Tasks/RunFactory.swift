@@ -5,6 +5,8 @@ import ImageIO
 /// The user's overrides of a task recipe; nil keeps the reference setting.
 public struct RunOptions: Sendable {
     public var arch: Architecture?
+    /// A NAS-DIP genotype or search candidate (`--genotype FILE.json`), instead of `arch`.
+    public var candidate: NASCandidate?
     public var channels: Int?
     public var depth: Int?
     public var input: InputKind?
@@ -26,9 +28,16 @@ public struct RunOptions: Sendable {
 
     public init() {}
 
-    /// The recipe for `task` with these overrides applied.
+    /// The recipe for `task` with these overrides applied. A NAS-DIP net (`--arch nas-*` or
+    /// `--genotype`) trains with the NAS-DIP script of the task (nasdip-spec §5.2: denoise,
+    /// sr, inpaint/restore), as the reference trains every searched cell; JPEG and flash, which
+    /// have no NAS-DIP script, keep DIP's recipe. The user's options override either.
     public func recipe(for task: TaskKind, channels imageChannels: Int) throws -> TaskRecipe {
         var r = TaskRecipe.reference(task, channels: imageChannels, scale: scale)
+        if candidate != nil, arch != nil { throw TaskError.badInput("--arch and --genotype both name the net; give one") }
+        if arch?.nasRecipe != nil || candidate != nil, let nas = task.nasRecipe {
+            r.applyNAS(nas, script: nas.script)
+        }
         if let input { r.input = input }
         if r.input == .meshgrid { r.inputDepth = 2 }
         if r.input == .image && task != .flash { throw TaskError.badInput("--input image only applies to flash") }
@@ -38,7 +47,14 @@ public struct RunOptions: Sendable {
             }
             r.inputDepth = inputDepth
         }
-        if let arch {
+        if let candidate {
+            try candidate.validate()
+            var c = candidate
+            if let channels { c.channels = channels }
+            r.net = c.net(inputChannels: r.inputDepth, outputChannels: imageChannels)
+            if case .nas(let g, var o) = r.net { o.depth = depth; r.net = .nas(g, o) }
+            if case .nasCell(let cell, var o) = r.net { o.depth = depth; r.net = .nasCell(cell, o) }
+        } else if let arch {
             r.net = .named(
                 arch,
                 ArchitectureOptions(

@@ -1,15 +1,27 @@
 import Engine
 
-/// The net a run uses: a skip-net configuration (the reference's per-task nets) or a named
-/// architecture with options (`--arch`).
+/// The net a run uses: a skip-net configuration (the reference's per-task nets), a named
+/// architecture with options (`--arch`), or a NAS-DIP candidate (`--genotype`, `dip nas`).
 public enum NetChoice: Codable, Equatable, Sendable {
     case skip(SkipConfig)
     case named(Architecture, ArchitectureOptions)
+    /// Any genotype on the NAS-DIP backbone (nasdip-spec §1); `channels` is the width (128).
+    case nas(Genotype, ArchitectureOptions)
+    /// A cell on the stage-1 search backbone: DIP's skip net with the cell as its upsampler (§1.4).
+    case nasCell(NASCell, ArchitectureOptions)
 
     public func spec() throws -> NetSpec {
         switch self {
         case .skip(let config): return try .skip(config)
         case .named(let arch, let options): return try .architecture(arch, options)
+        case .nas(let genotype, let o):
+            if let d = o.depth, d != Genotype.scales { throw EngineError("a NAS-DIP genotype has a fixed 5-scale backbone; --depth must be 5") }
+            return try .nasDIP(
+                genotype: genotype, inputChannels: o.inputChannels, outputChannels: o.outputChannels, channels: o.channels ?? 128)
+        case .nasCell(let cell, let o):
+            if let d = o.depth, d != 5 { throw EngineError("the NAS-DIP cell-search backbone has 5 levels; --depth must be 5") }
+            return try .nasSearchBackbone(
+                cell: cell, inputChannels: o.inputChannels, outputChannels: o.outputChannels, channels: o.channels ?? 128)
         }
     }
 
@@ -19,6 +31,10 @@ public enum NetChoice: Codable, Equatable, Sendable {
             return "skip \(c.inputChannels)→\(c.outputChannels), down \(c.down), skip \(c.skip), \(Set(c.upsample).map(\.rawValue).sorted().joined(separator: "/"))"
         case .named(let a, let o):
             return "\(a.rawValue) \(o.inputChannels)→\(o.outputChannels)" + (o.channels.map { ", \($0) channels" } ?? "") + (o.depth.map { ", depth \($0)" } ?? "")
+        case .nas(let g, let o):
+            return "NAS-DIP \(o.inputChannels)→\(o.outputChannels), cell \(g.cell), connections \(g.pattern)" + (o.channels.map { ", \($0) channels" } ?? "")
+        case .nasCell(let cell, let o):
+            return "skip \(o.inputChannels)→\(o.outputChannels) with NAS cell \(cell)" + (o.channels.map { ", \($0) channels" } ?? "")
         }
     }
 }

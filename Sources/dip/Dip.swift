@@ -18,8 +18,9 @@ struct Dip: ParsableCommand {
         version: version,
         subcommands: [
             DenoiseCommand.self, JPEGCommand.self, SuperResolutionCommand.self, InpaintCommand.self,
-            RestoreCommand.self, FlashCommand.self, DegradeCommand.self, ResumeCommand.self,
-            BenchCommand.self, ArchCommand.self,
+            RestoreCommand.self, FlashCommand.self, DegradeCommand.self, ResumeCommand.self, ViewCommand.self,
+            BenchCommand.self, ArchCommand.self, ImpedanceCommand.self, CompareCommand.self, NASCommand.self,
+            BatchCommand.self, BatchItemCommand.self, WorkItemCommand.self,
         ]
     )
 }

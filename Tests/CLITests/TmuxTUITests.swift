@@ -5,57 +5,22 @@ import XCTest
 /// Drives the real TUI inside tmux: the screen, pause/resume, save, scrubbing and quitting.
 final class TmuxTUITests: XCTestCase {
     private var dir: String!
-    private var socket: String!
+    private var terminal: TmuxTerminal!
 
     override func setUpWithError() throws {
         dir = NSTemporaryDirectory() + "dip-tmux-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        socket = "dip-test-\(UUID().uuidString.prefix(8))"
     }
 
     override func tearDownWithError() throws {
-        _ = try? tmux(["kill-server"])
+        terminal = nil
         try? FileManager.default.removeItem(atPath: dir)
     }
 
-    /// Runs tmux on this test's private server through posix_spawn and waitpid. Foundation's
-    /// Process is not used here: the server forked by `new-session` inherits the client's
-    /// descriptors, and Process then never sees the client finish.
-    @discardableResult
-    private func tmux(_ arguments: [String]) throws -> String {
-        let output = "\(dir!)/tmux-\(UUID().uuidString)"
-        let quoted = (["tmux", "-L", socket] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-        // A clean environment: the server keeps the environment of the process that starts it,
-        // and other tests in this process may have changed ours.
-        let environment = "env -i PATH=/usr/bin:/bin HOME=\(NSHomeDirectory()) TERM=xterm-256color LANG=C.UTF-8 "
-        let script = environment + quoted.joined(separator: " ") + " > '\(output)' 2>/dev/null < /dev/null"
-        var pid = pid_t()
-        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sh"), strdup("-c"), strdup(script), nil]
-        defer { for a in argv { free(a) } }
-        guard posix_spawn(&pid, "/bin/sh", nil, nil, argv, environ) == 0 else { throw XCTSkip("cannot spawn tmux") }
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
-        defer { try? FileManager.default.removeItem(atPath: output) }
-        return (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
-    }
-
-    private func screen() throws -> String { try tmux(["capture-pane", "-p", "-t", "dip"]) }
-
-    /// The iteration shown in the status line's "it N/M" token.
-    private func shownIteration() throws -> Int? {
-        let text = try screen()
-        guard let range = text.range(of: #"it (\d+)/\d+"#, options: .regularExpression) else { return nil }
-        return Int(text[range].dropFirst(3).split(separator: "/")[0])
-    }
-
-    private func waitFor(_ what: String, timeout: TimeInterval = 60, _ condition: () throws -> Bool) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if try condition() { return }
-            usleep(200_000)
-        }
-        XCTFail("timed out waiting for \(what); screen:\n\(try screen())")
-        throw XCTSkip("stop")  // end the test; the failure above is what counts
+    private func screen() throws -> String { try terminal.screen() }
+    private func shownIteration() throws -> Int? { try terminal.shownIteration() }
+    private func waitFor(_ what: String, line: UInt = #line, _ condition: () throws -> Bool) throws {
+        try terminal.waitFor(what, line: line, condition)
     }
 
     func testTheLiveViewPausesSavesScrubsAndQuits() throws {
@@ -65,8 +30,8 @@ final class TmuxTUITests: XCTestCase {
         try ImageFile.savePNG(Image(width: size, height: size, channels: 3, pixels: pixels.map { min(max($0, 0), 1) }), to: image)
         let out = "\(dir!)/run"
         let command = "\(DipBinary.path) denoise \(image) --out \(out) --snapshot-every 10 --iterations 100000 --no-auto-stop --threads 1 --color truecolor; echo DIP-EXIT-$?"
-        try tmux(["new-session", "-d", "-s", "dip", "-x", "120", "-y", "40", "-e", "COLORTERM=truecolor", "-e", "LANG=C.UTF-8"])
-        try tmux(["send-keys", "-t", "dip", command, "Enter"])
+        terminal = try TmuxTerminal(scratch: dir, environment: ["COLORTERM=truecolor"])
+        try terminal.send(command, "Enter")
 
         var first = 0
         try waitFor("a running iteration count") { (first = try shownIteration() ?? 0, first > 15).1 }
@@ -77,27 +42,27 @@ final class TmuxTUITests: XCTestCase {
             return text.contains("▀") && text.unicodeScalars.contains { (0x2801...0x28FF).contains($0.value) }
         }
 
-        try tmux(["send-keys", "-t", "dip", "Space"])
+        try terminal.send("Space")
         try waitFor("PAUSED") { try screen().contains("PAUSED") }
         // Training stops at the next iteration boundary, so the count may move once more.
         usleep(500_000)
         let paused = try shownIteration()
         sleep(1)
         XCTAssertEqual(try shownIteration(), paused, "the count must not move while paused")
-        try tmux(["send-keys", "-t", "dip", "Space"])
+        try terminal.send("Space")
         try waitFor("training to resume") { (try shownIteration() ?? 0) > (paused ?? 0) + 3 }
 
-        try tmux(["send-keys", "-t", "dip", "s"])
+        try terminal.send("s")
         try waitFor("a saved file") {
             ((try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []).contains { $0.hasPrefix("saved-iter-") }
         }
 
-        try tmux(["send-keys", "-t", "dip", "Left"])
-        try tmux(["send-keys", "-t", "dip", "Left"])
+        try terminal.send("Left")
+        try terminal.send("Left")
         try waitFor("an earlier snapshot on screen") { try screen().contains("viewing snapshot") }
 
-        try tmux(["send-keys", "-t", "dip", "q"])
-        try tmux(["send-keys", "-t", "dip", "q"])
+        try terminal.send("q")
+        try terminal.send("q")
         // The command line itself shows "DIP-EXIT-$?", so look for the expanded status.
         try waitFor("dip to exit") { try screen().range(of: #"DIP-EXIT-\d"#, options: .regularExpression) != nil }
         let final = try screen()
@@ -105,7 +70,28 @@ final class TmuxTUITests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: "\(out)/result.png"))
         XCTAssertTrue(FileManager.default.fileExists(atPath: "\(out)/checkpoint"))
         // The shell is usable again: typed text echoes and runs.
-        try tmux(["send-keys", "-t", "dip", "echo prompt-$((40+2))", "Enter"])
+        try terminal.send("echo prompt-$((40+2))", "Enter")
         try waitFor("a working prompt") { try screen().contains("prompt-42") }
+    }
+
+    func testViewBrowsesAFinishedRun() throws {
+        let image = "\(dir!)/noisy.png"
+        let pixels = (0..<(3 * 48 * 48)).map { i -> Float in 0.4 + 0.3 * sinf(Float(i % 48) / 5) }
+        try ImageFile.savePNG(Image(width: 48, height: 48, channels: 3, pixels: pixels), to: image)
+        let out = "\(dir!)/run"
+        let run = try DipBinary.run(
+            ["denoise", image, "--out", out, "--iterations", "30", "--snapshot-every", "10", "--headless", "--threads", "1",
+             "--channels", "16", "--depth", "3", "--input-depth", "8"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        terminal = try TmuxTerminal(scratch: dir)
+        try terminal.send("\(DipBinary.path) view \(out) --color 256; echo VIEW-EXIT-$?", "Enter")
+        try waitFor("the finished run's last iteration") { try screen().contains("it 29/30") }
+        try terminal.send("Home")
+        try waitFor("the first snapshot") { try screen().contains("viewing snapshot 9") }
+        try terminal.send("Enter")
+        // Enter accepts the shown snapshot and leaves the view.
+        try waitFor("the accepted snapshot file") { FileManager.default.fileExists(atPath: "\(out)/accepted-iter-000009.png") }
+        try waitFor("dip view to exit") { try screen().range(of: #"VIEW-EXIT-\d"#, options: .regularExpression) != nil }
+        XCTAssertTrue(try screen().contains("VIEW-EXIT-0"))
     }
 }

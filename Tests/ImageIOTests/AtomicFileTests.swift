@@ -28,6 +28,16 @@ final class AtomicFileTests: XCTestCase {
         XCTAssertEqual(directoryListing(dir), ["data.bin"])
     }
 
+    /// Renaming over /dev/null would turn it into a regular file (as root), breaking every
+    /// program that needs the device, tmux among them.
+    func testDevicesAreWrittenInPlaceNotReplaced() throws {
+        try AtomicFile.write([1, 2, 3], to: "/dev/null")
+        var info = stat()
+        XCTAssertEqual(stat("/dev/null", &info), 0)
+        XCTAssertEqual(info.st_mode & S_IFMT, S_IFCHR, "/dev/null must still be a character device")
+        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: "/dev").contains { $0.hasPrefix(".null.") })
+    }
+
     func testRelativePathWritesIntoCurrentDirectory() throws {
         let fm = FileManager.default
         let previous = fm.currentDirectoryPath

@@ -323,7 +323,7 @@ private func makeLayer(
     case .activation(let a):
         guard a != .none else { throw EngineError("\(node.name): 'none' activation should not be a node") }
         return Eltwise(a)
-    case .upsample(let mode): return mode == .bicubic ? Bicubic() : Resample(mode)
+    case .upsample(let mode): return mode == .nearest ? Resample(mode) : SeparableUpsample(mode)
     case .pixelShuffle: return PixelShuffle()
     case .chunkSum: return ChunkSum()
     case .concat: return Concat()

@@ -26,6 +26,9 @@ final class BatchNorm: Layer {
     }
 
     var kind: String { affine ? "bn" : "instancenorm" }
+    /// oneDNN's batch norm may write diff_src over diff_dst, which saves a full-size gradient
+    /// buffer per BN at the top level of the net.
+    var canBackwardInPlace: Bool { true }
     var backwardNeeds: BackwardNeeds { .inputs }
     func outputShape(_ inputs: [TensorShape]) throws -> TensorShape { inputs[0] }
 

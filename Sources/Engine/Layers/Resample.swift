@@ -1,15 +1,14 @@
 import CDNNL
 
-/// ×2 nearest and bilinear upsampling on oneDNN. oneDNN's linear resampling uses half-pixel
-/// centres, src = (dst + 0.5)/2 − 0.5 clamped at the borders, which is PyTorch ≥ 0.4's
-/// `align_corners=False` and what the reference runs.
+/// ×2 nearest upsampling on oneDNN (out[j] = in[⌊j/2⌋]). Bilinear and bicubic are
+/// `SeparableUpsample`.
 final class Resample: Layer {
     let mode: UpsampleMode
     private var forwardPrimitive: Primitive!
     private var backwardPrimitive: Primitive?
 
     init(_ mode: UpsampleMode) {
-        precondition(mode != .bicubic, "bicubic is the hand-written Bicubic layer")
+        precondition(mode == .nearest, "bilinear and bicubic are SeparableUpsample")
         self.mode = mode
     }
 
@@ -21,7 +20,7 @@ final class Resample: Layer {
     }
 
     func build(_ io: LayerIO) throws {
-        let alg = mode == .nearest ? dnnl_resampling_nearest : dnnl_resampling_linear
+        let alg = dnnl_resampling_nearest
         let factors: [Float] = [2, 2]
         var src = io.inputs[0].desc.raw
         var dst = io.output.desc.raw

@@ -15,9 +15,14 @@ struct RunArguments: ParsableArguments {
     @Option(help: "Adam learning rate (default: the task's).") var lr: Float?
     @Option(help: "Random seed: init, input noise and per-iteration noise.") var seed: UInt64 = 0
     @Option(help: "Architecture: \(Architecture.names) (default: the task's skip net).") var arch: Architecture?
+    @Option(help: "A NAS-DIP genotype or search candidate JSON (e.g. SEARCHDIR/best.json) as the net; trains with the task's NAS-DIP recipe.")
+    var genotype: String?
     @Option(help: "Channels per level of the net (default 128).") var channels: Int?
     @Option(help: "Levels (scales) of the net (default 5).") var depth: Int?
-    @Option(help: "Net input z: noise (U[0,1)·0.1), normal (N(0,1)·0.1), meshgrid.") var input: InputKind?
+    @Option(help: "Net input z: noise (of --noise-type, ×0.1) or meshgrid (2 channels of x, y); normal = noise of type normal.")
+    var input: InputKind?
+    @Option(help: "Distribution of a noise z: uniform (U[0,1)·0.1, the reference's) or normal (N(0,1)·0.1).")
+    var noiseType: NoiseType?
     @Option(help: "Channels of z (default: the task's, usually 32).") var inputDepth: Int?
     @Option(help: "Std of the fresh noise added to z every iteration (default: the task's).") var regNoise: Float?
     @Option(help: "Save the output and its EMA as PNG every N iterations (0: never).") var snapshotEvery = 100
@@ -53,6 +58,12 @@ struct RunArguments: ParsableArguments {
         if patience < 1 { throw ValidationError("--patience must be at least 1") }
         if let bitDepth, bitDepth != 8 && bitDepth != 16 { throw ValidationError("--bit-depth must be 8 or 16") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        _ = try InputChoice.resolve(input: input, noiseType: noiseType)
+    }
+
+    /// The --genotype file, read and checked (a one-line bad-input error otherwise).
+    func nasCandidate() throws -> NASCandidate? {
+        try genotype.map(NASCandidate.load)
     }
 
     func options(scale: Int = 4) -> RunOptions {
@@ -60,7 +71,7 @@ struct RunArguments: ParsableArguments {
         o.arch = arch
         o.channels = channels
         o.depth = depth
-        o.input = input
+        o.input = (try? InputChoice.resolve(input: input, noiseType: noiseType)) ?? input
         o.inputDepth = inputDepth
         o.learningRate = lr
         o.regularisationNoise = regNoise

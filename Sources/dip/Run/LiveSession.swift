@@ -9,8 +9,6 @@ import Tasks
 /// thread only reads the latest frame and posts commands, which the training loop applies at
 /// iteration boundaries.
 final class LiveSession: LiveRunControl, @unchecked Sendable {
-    static let previewSide = 512
-
     private let run: RestorationRun
     private let lock = NSCondition()
     // Guarded by `lock`:
@@ -35,12 +33,12 @@ final class LiveSession: LiveRunControl, @unchecked Sendable {
         self.run = run
         let p = run.problem
         let known = p.knownImage
-        inputPreview = Self.preview(known, channels: p.channels, height: p.observationGeometry.height, width: p.observationGeometry.width)
+        inputPreview = Preview.make(known, channels: p.channels, height: p.observationGeometry.height, width: p.observationGeometry.width)
         if let truth = p.groundTruth {
-            referencePreview = Self.preview(truth, channels: p.channels, height: p.outputHeight, width: p.outputWidth)
+            referencePreview = Preview.make(truth, channels: p.channels, height: p.outputHeight, width: p.outputWidth)
             referenceLabel = "ground truth"
         } else if let mask = p.knownMask {
-            referencePreview = Self.preview(mask, channels: 1, height: p.observationGeometry.height, width: p.observationGeometry.width)
+            referencePreview = Preview.make(mask, channels: 1, height: p.observationGeometry.height, width: p.observationGeometry.width)
             referenceLabel = "mask (white = known)"
         } else {
             referencePreview = nil
@@ -204,8 +202,8 @@ final class LiveSession: LiveRunControl, @unchecked Sendable {
     private func noteSnapshot(_ iteration: Int) {
         guard run.snapshotIterations.last == iteration else { return }
         let p = run.problem
-        let raw = Self.preview(run.currentImage(ema: false), channels: p.channels, height: p.outputHeight, width: p.outputWidth)
-        let ema = Self.preview(run.currentImage(ema: true), channels: p.channels, height: p.outputHeight, width: p.outputWidth)
+        let raw = Preview.make(run.currentImage(ema: false), channels: p.channels, height: p.outputHeight, width: p.outputWidth)
+        let ema = Preview.make(run.currentImage(ema: true), channels: p.channels, height: p.outputHeight, width: p.outputWidth)
         lock.lock()
         snapshotRefs.append(SnapshotRef(iteration: iteration, image: raw, ema: ema))
         lock.unlock()
@@ -218,8 +216,8 @@ final class LiveSession: LiveRunControl, @unchecked Sendable {
             let ema = try? ImageFile.load(run.directory.snapshot(i, ema: true))
             snapshotRefs.append(
                 SnapshotRef(
-                    iteration: i, image: Self.preview(raw.pixels, channels: raw.channels, height: raw.height, width: raw.width),
-                    ema: ema.map { Self.preview($0.pixels, channels: $0.channels, height: $0.height, width: $0.width) }))
+                    iteration: i, image: Preview.make(raw.pixels, channels: raw.channels, height: raw.height, width: raw.width),
+                    ema: ema.map { Preview.make($0.pixels, channels: $0.channels, height: $0.height, width: $0.width) }))
         }
     }
 
@@ -240,9 +238,9 @@ final class LiveSession: LiveRunControl, @unchecked Sendable {
                 esSignal: $0.esSignal, seconds: $0.seconds)
         }
         let current = run.iteration > 0
-            ? Self.preview(run.currentImage(ema: false), channels: p.channels, height: p.outputHeight, width: p.outputWidth) : nil
+            ? Preview.make(run.currentImage(ema: false), channels: p.channels, height: p.outputHeight, width: p.outputWidth) : nil
         let ema = run.iteration > 0
-            ? Self.preview(run.currentImage(ema: true), channels: p.channels, height: p.outputHeight, width: p.outputWidth) : nil
+            ? Preview.make(run.currentImage(ema: true), channels: p.channels, height: p.outputHeight, width: p.outputWidth) : nil
         var shownStatus = status
         lock.lock()
         if status == .running && paused { shownStatus = .paused }
@@ -252,28 +250,5 @@ final class LiveSession: LiveRunControl, @unchecked Sendable {
             history: history, bestESIteration: run.earlyStopping.best?.iteration, bestGTIteration: run.bestGT?.iteration,
             stopSuggestedAt: run.settings.autoStop ? run.earlyStopping.suggestedStop : nil, status: shownStatus, info: info)
         lock.unlock()
-    }
-
-    /// An 8-bit RGB preview of planar floats, box-downsampled so the longer side ≤ `previewSide`.
-    static func preview(_ planes: [Float], channels: Int, height: Int, width: Int) -> PreviewImage {
-        let step = max(1, (max(height, width) + previewSide - 1) / previewSide)
-        let h = max(height / step, 1)
-        let w = max(width / step, 1)
-        var rgb = [UInt8](repeating: 0, count: w * h * 3)
-        let plane = height * width
-        for y in 0..<h {
-            for x in 0..<w {
-                for c in 0..<3 {
-                    let source = channels == 3 ? c : 0
-                    var total: Float = 0
-                    for dy in 0..<step {
-                        for dx in 0..<step { total += planes[source * plane + (y * step + dy) * width + x * step + dx] }
-                    }
-                    let v = total / Float(step * step)
-                    rgb[(y * w + x) * 3 + c] = UInt8(min(max(v, 0), 1) * 255 + 0.5)
-                }
-            }
-        }
-        return PreviewImage(width: w, height: h, rgb: rgb)
     }
 }

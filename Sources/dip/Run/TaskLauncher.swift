@@ -9,8 +9,9 @@ enum TaskLauncher {
         if let rundir = args.resume { return try resume(rundir, args) }
         if let threads = args.threads { Threads.set(threads) }
         let out = args.out ?? defaultRunDirectory(task)
-        let run = try RunFactory.start(
-            task: task, paths: paths, options: args.options(scale: scale), out: out, command: CommandLine.arguments)
+        var options = args.options(scale: scale)
+        options.candidate = try args.nasCandidate()
+        let run = try RunFactory.start(task: task, paths: paths, options: options, out: out, command: CommandLine.arguments)
         try drive(run, args)
     }
 
