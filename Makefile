@@ -2,7 +2,7 @@
 SWIFT ?= swift
 DIP := .build/release/dip
 
-.PHONY: all deps build test demo bench clean
+.PHONY: all deps build test slurm-test demo bench clean
 
 all: build
 
@@ -19,6 +19,12 @@ TEST_FLAGS := -c release -Xswiftc -enable-testing
 test: deps
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	$(SWIFT) test $(TEST_FLAGS) --skip-build
+
+# A real one-node Slurm cluster (Debian's packages, temp folder, random ports) running dip's
+# batch and NAS job arrays; about 20 s. Needs root, as on CI.
+slurm-test: deps
+	$(SWIFT) build $(TEST_FLAGS) --product dip
+	@bash scripts/slurm-test.sh $(DIP)
 
 demo: build
 	@bash scripts/demo.sh $(DIP)

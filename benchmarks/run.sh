@@ -10,10 +10,17 @@ if ! python3 -c "import torch" 2>/dev/null; then
     echo "installing PyTorch (CPU) for the reference benchmark…"
     python3 -m pip install --quiet torch
 fi
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
 for n in $sizes; do
     echo "== ${n}×${n}"
-    d=$("$dip" bench --size "$n" --iterations "$iterations" --threads 2 --json | tee /dev/stderr | tail -n 1)
-    p=$(python3 "$here/pytorch_skip.py" --size "$n" --iterations "$iterations" --threads 2 --json | tee /dev/stderr | tail -n 1)
+    # Through files, not `tee /dev/stderr`: reopening a redirected stderr truncates its log.
+    "$dip" bench --size "$n" --iterations "$iterations" --threads 2 --json >"$scratch/dip.txt"
+    cat "$scratch/dip.txt"
+    python3 "$here/pytorch_skip.py" --size "$n" --iterations "$iterations" --threads 2 --json >"$scratch/torch.txt"
+    cat "$scratch/torch.txt"
+    d=$(tail -n 1 "$scratch/dip.txt")
+    p=$(tail -n 1 "$scratch/torch.txt")
     python3 - "$d" "$p" <<'PY'
 import json, sys
 d, p = json.loads(sys.argv[1]), json.loads(sys.argv[2])

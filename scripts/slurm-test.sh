@@ -128,7 +128,7 @@ background+=($!)
 task=""
 for _ in $(seq 300); do
     task=$(squeue -h -t running -o '%i' | head -1)
-    rows=$(($(wc -l <b4/runs/img1/metrics.csv 2>/dev/null || echo 1) - 1))
+    rows=$(($(wc -l 2>/dev/null <b4/runs/img1/metrics.csv || echo 1) - 1))
     [ -n "$task" ] && [ "$rows" -ge 200 ] && break
     sleep 0.1
 done

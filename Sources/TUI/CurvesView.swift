@@ -39,22 +39,18 @@ struct CurvesKeys {
         case none, toggleLog, nextTheme, armQuit, stop, quit
     }
 
-    /// How long the first `q` waits for the second while the work is running.
-    static let quitWindow = 2.0
-    var quitArmedUntil: Double?
+    var quit = QuitArming()
 
     mutating func handle(_ key: Key, isOver: Bool, now: Double) -> Action {
         switch key {
         case .char("q"), .char("Q"), .escape:
             if isOver { return .quit }
-            if let until = quitArmedUntil, until > now { return .stop }
-            quitArmedUntil = now + Self.quitWindow
-            return .armQuit
+            return quit.press(now: now) ? .stop : .armQuit
         case .char("l"), .char("L"):
-            quitArmedUntil = nil
+            quit.disarm()
             return .toggleLog
         case .char("t"), .char("T"):
-            quitArmedUntil = nil
+            quit.disarm()
             return .nextTheme
         case .enter where isOver:
             return .quit
@@ -78,200 +74,59 @@ public enum CurvesView {
 
 final class CurvesApp {
     let source: CurvesSource
-    let options: LiveViewOptions
-    let terminal: Terminal
-    var themes: ThemeSwitcher
-    let palette: Palette
-    let screen: Screen
-    let mode: ColorMode
-    let glyphs: ChartGlyphs
+    private let shell: ChartViewShell
     var keys = CurvesKeys()
     var logScale = true
     var frame: CurvesFrame?
-    var messages: [String] = []
-    var toast: (text: String, until: Double)?
-    private let start = DispatchTime.now().uptimeNanoseconds
 
     init(source: CurvesSource, options: LiveViewOptions, terminal: Terminal) {
         self.source = source
-        self.options = options
-        self.terminal = terminal
-        themes = ThemeSwitcher(
-            library: ThemeLibrary(searchPath: options.themeSearchPath), config: options.configPath.map(ConfigStore.init),
-            preferred: options.themeName, messages: &messages)
-        mode = options.color.resolve(environment: options.environment, colors: terminal.colors)
-        glyphs = terminal.utf8 ? options.chartGlyphs : .ascii
-        palette = Palette(capability: terminal.capability, theme: themes.theme, mode: mode)
-        screen = Screen(palette: palette, glyphs: terminal.utf8 ? .unicode : .ascii)
-        applyBackground()
-    }
-
-    func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
-
-    private func applyBackground() {
-        let st = palette.style(.text)
-        dip_set_background(st.pair, st.attr)
+        shell = ChartViewShell(options: options, terminal: terminal)
     }
 
     func loop() -> LiveViewOutcome {
-        let period = 1 / max(1, options.maxFramesPerSecond)
-        var reason: LiveViewOutcome.Reason?
-        var dirty = true
-        var nextPull = 0.0
-        while reason == nil {
-            let ev = terminal.pollSignals()
-            if let s = ev.interrupt {
-                source.stop()
-                reason = .interrupted(signal: s)
-                break
-            }
-            if terminal.syncSize() || ev.resized || ev.continued {
-                clearok(dip_stdscr(), true)
-                dirty = true
-            }
-            let t = now()
-            if t >= nextPull {
-                nextPull = t + period
+        shell.loop(
+            framesPerSecond: shell.options.maxFramesPerSecond, stop: source.stop,
+            tick: { t in
+                var changed = keys.quit.expire(now: t)
                 if let f = source.latestCurves(), f != frame {
                     frame = f
-                    dirty = true
-                    if f.isOver && options.exitWhenRunEnds {
-                        reason = .runEnded
-                        break
-                    }
+                    changed = true
+                    if f.isOver && shell.options.exitWhenRunEnds { return (true, .runEnded) }
                 }
-                if let q = keys.quitArmedUntil, q <= t {
-                    keys.quitArmedUntil = nil
-                    dirty = true
+                return (changed, nil)
+            },
+            handle: { key in
+                switch keys.handle(key, isOver: frame?.isOver ?? false, now: shell.now()) {
+                case .none, .armQuit: return nil
+                case .toggleLog: logScale.toggle()
+                case .nextTheme: shell.nextTheme()
+                case .stop:
+                    source.stop()
+                    return .stopped
+                case .quit: return .stopped
                 }
-                if let toastUntil = toast?.until, toastUntil <= t {
-                    toast = nil
-                    dirty = true
-                }
-            }
-            if dirty {
-                draw(now: t)
-                dirty = false
-            }
-            let waitMs = max(1, min(50, Int(((nextPull - now()) * 1000).rounded(.up))))
-            var code = terminal.readKey(timeoutMs: waitMs)
-            while let c = code, reason == nil {
-                if let key = Key(ncurses: c) {
-                    if key == .resize {
-                        terminal.syncSize()
-                        dirty = true
-                    }
-                    switch keys.handle(key, isOver: frame?.isOver ?? false, now: now()) {
-                    case .none: break
-                    case .toggleLog: logScale.toggle()
-                    case .nextTheme:
-                        let r = themes.next()
-                        messages += r.messages
-                        palette.update(theme: themes.theme, mode: mode)
-                        applyBackground()
-                        clearok(dip_stdscr(), true)
-                        toast = (r.text, now() + 3)
-                    case .armQuit: break
-                    case .stop:
-                        source.stop()
-                        reason = .stopped
-                    case .quit: reason = .stopped
-                    }
-                    dirty = true
-                }
-                code = terminal.readKey(timeoutMs: 0)
-            }
-        }
-        return LiveViewOutcome(reason: reason ?? .stopped, lastIteration: nil, lastStatus: nil, messages: messages)
+                return nil
+            },
+            draw: draw)
     }
 
     func draw(now: Double) {
-        guard !terminal.crashed else { return }
-        werase(dip_stdscr())
-        let (rows, cols) = terminal.size
-        if rows < 8 || cols < 30 {
-            screen.put("terminal too small: \(cols)×\(rows) (need 30×8)", x: 0, y: 0, maxWidth: cols, style: screen.style(.warning))
-        } else {
-            let bar = screen.style(.statusFg, on: .statusBg)
-            screen.fill(Rect(x: 0, y: 0, width: cols, height: 1), style: bar)
-            screen.put(" " + (frame?.status ?? "starting…"), x: 0, y: 0, maxWidth: cols, style: bar)
+        shell.drawScreen(minCols: 30, minRows: 8) { rows, cols in
+            shell.drawStatusBar(frame?.status ?? "starting…", cols: cols)
             let notes = Array((frame?.notes ?? []).prefix(max(0, rows - 10)))
             let chart = Rect(x: 0, y: 1, width: cols, height: rows - 2 - notes.count)
-            drawChart(chart)
+            shell.drawCurves(chart, title: (frame?.title ?? "") + (logScale ? " (log)" : ""), series: frame?.series ?? [],
+                             scale: logScale ? .log10 : .linear, xLabel: frame?.xLabel ?? "")
             for (i, line) in notes.enumerated() {
-                screen.put(" " + line, x: 0, y: chart.maxY + i, maxWidth: cols, style: screen.style(.text))
+                shell.screen.put(" " + line, x: 0, y: chart.maxY + i, maxWidth: cols, style: shell.screen.style(.text))
             }
-            drawFooter(y: rows - 1, cols: cols, now: now)
-        }
-        guard !terminal.crashed else { return }
-        wrefresh(dip_stdscr())
-    }
-
-    private func drawFooter(y: Int, cols: Int, now: Double) {
-        if let toast {
-            screen.put(" " + toast.text, x: 0, y: y, maxWidth: cols, style: screen.style(.toast, bold: true))
-            return
-        }
-        if let q = keys.quitArmedUntil, q > now {
-            screen.put(" press q again to stop (the curves so far are saved)", x: 0, y: y, maxWidth: cols,
-                       style: screen.style(.warning, bold: true))
-            return
-        }
-        let over = frame?.isOver ?? false
-        let items = [(over ? "q" : "q q", over ? "quit" : "stop"), ("l", logScale ? "linear y" : "log y"), ("t", "theme")]
-        var pieces: [(String, Screen.Style)] = [(" ", screen.style(.dimText))]
-        for (key, label) in items {
-            pieces.append((key, screen.style(.accent, bold: true)))
-            pieces.append((" " + label + "  ", screen.style(.dimText)))
-        }
-        if over { pieces.append(("done", screen.style(.accent, bold: true))) }
-        screen.put(pieces: pieces, x: 0, y: y, maxWidth: cols)
-    }
-
-    private func drawChart(_ rect: Rect) {
-        screen.box(rect, style: screen.style(.border))
-        let scale: YScale = logScale ? .log10 : .linear
-        let series = (frame?.series ?? []).map { s -> ChartSeries in
-            var s = s
-            s.points = ChartData.decimate(s.points, buckets: max(8, rect.width * 4))
-            return s
-        }.filter { !$0.points.isEmpty }
-        var title: [(String, Screen.Style)] = [
-            (" " + (frame?.title ?? "") + (logScale ? " (log)" : "") + " ", screen.style(.title, bold: true)),
-        ]
-        for s in frame?.series ?? [] { title.append(("━" + s.label + " ", screen.style(s.role))) }
-        screen.put(pieces: title, x: rect.x + 2, y: rect.y, maxWidth: rect.width - 4)
-        let inner = rect.inset(1)
-        guard inner.width >= 8, inner.height >= 3 else { return }
-        guard !series.isEmpty else {
-            screen.put("waiting for data", x: inner.x + 1, y: inner.y + inner.height / 2, maxWidth: inner.width - 1,
-                       style: screen.style(.dimText))
-            return
-        }
-        let yRange = ChartRasterizer.autoYRange(series, scale: scale)
-        let labels = ChartPane.yLabels(yRange, scale: scale, rows: inner.height - 1)
-        let labelWidth = min(8, (labels.map { $0.text.count }.max() ?? 0) + 1)
-        let plot = Rect(x: inner.x + labelWidth, y: inner.y, width: inner.width - labelWidth, height: inner.height - 1)
-        let raster = ChartRasterizer.rasterize(
-            series: series, width: plot.width, height: plot.height, yScale: scale, glyphs: glyphs, yRange: yRange)
-        for r in 0..<raster.height {
-            for c in 0..<raster.width {
-                guard let role = raster.roles[r][c] else { continue }
-                screen.put(raster.glyphs[r][c], x: plot.x + c, y: plot.y + r, style: screen.style(role))
-            }
-        }
-        let dim = screen.style(.dimText)
-        for l in labels {
-            let text = String(repeating: " ", count: max(0, labelWidth - 1 - l.text.count)) + l.text
-            screen.put(text, x: inner.x, y: plot.y + l.row, maxWidth: labelWidth - 1, style: dim)
-        }
-        let x0 = String(Int(raster.xRange.lowerBound)), x1 = String(Int(raster.xRange.upperBound))
-        let xRow = inner.maxY - 1
-        screen.put(x0, x: plot.x, y: xRow, maxWidth: plot.width, style: dim)
-        if x1.count + x0.count + 1 < plot.width { screen.put(x1, x: plot.maxX - x1.count, y: xRow, style: dim) }
-        let label = frame?.xLabel ?? ""
-        if plot.width > x0.count + x1.count + label.count + 4 {
-            screen.put(label, x: plot.x + (plot.width - label.count) / 2, y: xRow, style: dim)
+            let over = frame?.isOver ?? false
+            shell.drawFooter(
+                y: rows - 1, cols: cols, now: now, quit: keys.quit,
+                quitWarning: "press q again to stop (the curves so far are saved)",
+                keys: [(over ? "q" : "q q", over ? "quit" : "stop"), ("l", logScale ? "linear y" : "log y"), ("t", "theme")],
+                done: over ? "done" : nil)
         }
     }
 }

@@ -58,21 +58,18 @@ public protocol SearchSource: AnyObject, Sendable {
 struct SearchKeys {
     enum Action: Equatable { case none, togglePause, nextTheme, armQuit, stop, quit }
 
-    static let quitWindow = 2.0
-    var quitArmedUntil: Double?
+    var quit = QuitArming()
 
     mutating func handle(_ key: Key, isOver: Bool, now: Double) -> Action {
         switch key {
         case .char("q"), .char("Q"), .escape:
             if isOver { return .quit }
-            if let until = quitArmedUntil, until > now { return .stop }
-            quitArmedUntil = now + Self.quitWindow
-            return .armQuit
+            return quit.press(now: now) ? .stop : .armQuit
         case .char(" "), .char("p"), .char("P"):
-            quitArmedUntil = nil
+            quit.disarm()
             return isOver ? .none : .togglePause
         case .char("t"), .char("T"):
-            quitArmedUntil = nil
+            quit.disarm()
             return .nextTheme
         case .enter where isOver:
             return .quit
@@ -129,134 +126,72 @@ public enum SearchView {
 
 final class SearchApp {
     let source: SearchSource
-    let options: LiveViewOptions
-    let terminal: Terminal
-    var themes: ThemeSwitcher
-    let palette: Palette
-    let screen: Screen
-    let mode: ColorMode
-    let glyphs: ChartGlyphs
+    private let shell: ChartViewShell
+    private var screen: Screen { shell.screen }
     var keys = SearchKeys()
     var frame: SearchFrame?
-    var messages: [String] = []
-    var toast: (text: String, until: Double)?
-    private let start = DispatchTime.now().uptimeNanoseconds
 
     init(source: SearchSource, options: LiveViewOptions, terminal: Terminal) {
         self.source = source
-        self.options = options
-        self.terminal = terminal
-        themes = ThemeSwitcher(
-            library: ThemeLibrary(searchPath: options.themeSearchPath), config: options.configPath.map(ConfigStore.init),
-            preferred: options.themeName, messages: &messages)
-        mode = options.color.resolve(environment: options.environment, colors: terminal.colors)
-        glyphs = terminal.utf8 ? options.chartGlyphs : .ascii
-        palette = Palette(capability: terminal.capability, theme: themes.theme, mode: mode)
-        screen = Screen(palette: palette, glyphs: terminal.utf8 ? .unicode : .ascii)
-        applyBackground()
-    }
-
-    func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
-
-    private func applyBackground() {
-        let st = palette.style(.text)
-        dip_set_background(st.pair, st.attr)
+        shell = ChartViewShell(options: options, terminal: terminal)
     }
 
     func loop() -> LiveViewOutcome {
-        let period = 1 / max(1, min(options.maxFramesPerSecond, 4))
-        var reason: LiveViewOutcome.Reason?
-        var dirty = true
-        var nextPull = 0.0
-        while reason == nil {
-            let ev = terminal.pollSignals()
-            if let s = ev.interrupt {
-                source.stop()
-                reason = .interrupted(signal: s)
-                break
-            }
-            if terminal.syncSize() || ev.resized || ev.continued {
-                clearok(dip_stdscr(), true)
-                dirty = true
-            }
-            let t = now()
-            if t >= nextPull {
-                nextPull = t + period
+        // A search changes at most a few times a second; drawing more often only costs the workers.
+        shell.loop(
+            framesPerSecond: min(shell.options.maxFramesPerSecond, 4), stop: source.stop,
+            tick: { t in
+                var changed = keys.quit.expire(now: t)
                 if let f = source.latestSearchFrame(), f != frame {
                     frame = f
-                    dirty = true
-                    if f.isOver && options.exitWhenRunEnds {
-                        reason = .runEnded
-                        break
-                    }
+                    changed = true
+                    if f.isOver && shell.options.exitWhenRunEnds { return (true, .runEnded) }
                 }
-                if let q = keys.quitArmedUntil, q <= t {
-                    keys.quitArmedUntil = nil
-                    dirty = true
+                return (changed, nil)
+            },
+            handle: { key in
+                switch keys.handle(key, isOver: frame?.isOver ?? false, now: shell.now()) {
+                case .none, .armQuit: return nil
+                case .togglePause:
+                    let pause = !(frame?.paused ?? false)
+                    source.setPaused(pause)
+                    frame?.paused = pause
+                    shell.toast = (pause ? "paused: running workers are stopped (SIGSTOP)" : "resumed", shell.now() + 2)
+                case .nextTheme: shell.nextTheme()
+                case .stop:
+                    source.stop()
+                    return .stopped
+                case .quit: return .stopped
                 }
-                if let until = toast?.until, until <= t {
-                    toast = nil
-                    dirty = true
-                }
-            }
-            if dirty {
-                draw(now: t)
-                dirty = false
-            }
-            let waitMs = max(1, min(50, Int(((nextPull - now()) * 1000).rounded(.up))))
-            var code = terminal.readKey(timeoutMs: waitMs)
-            while let c = code, reason == nil {
-                if let key = Key(ncurses: c) {
-                    if key == .resize { terminal.syncSize() }
-                    switch keys.handle(key, isOver: frame?.isOver ?? false, now: now()) {
-                    case .none, .armQuit: break
-                    case .togglePause:
-                        let pause = !(frame?.paused ?? false)
-                        source.setPaused(pause)
-                        frame?.paused = pause
-                        toast = (pause ? "paused: running workers are stopped (SIGSTOP)" : "resumed", now() + 2)
-                    case .nextTheme:
-                        let r = themes.next()
-                        messages += r.messages
-                        palette.update(theme: themes.theme, mode: mode)
-                        applyBackground()
-                        clearok(dip_stdscr(), true)
-                        toast = (r.text, now() + 3)
-                    case .stop:
-                        source.stop()
-                        reason = .stopped
-                    case .quit: reason = .stopped
-                    }
-                    dirty = true
-                }
-                code = terminal.readKey(timeoutMs: 0)
-            }
-        }
-        return LiveViewOutcome(reason: reason ?? .stopped, lastIteration: nil, lastStatus: nil, messages: messages)
+                return nil
+            },
+            draw: draw)
     }
 
     func draw(now: Double) {
-        guard !terminal.crashed else { return }
-        werase(dip_stdscr())
-        let (rows, cols) = terminal.size
-        if rows < 16 || cols < 50 {
-            screen.put("terminal too small: \(cols)×\(rows) (need 50×16)", x: 0, y: 0, maxWidth: cols, style: screen.style(.warning))
-        } else {
-            let bar = screen.style(.statusFg, on: .statusBg)
-            screen.fill(Rect(x: 0, y: 0, width: cols, height: 1), style: bar)
-            var status = " " + (frame?.status ?? "starting…")
-            if frame?.paused == true { status = " PAUSED ·" + status }
-            screen.put(status, x: 0, y: 0, maxWidth: cols, style: frame?.paused == true ? screen.style(.warning, on: .statusBg, bold: true) : bar)
+        shell.drawScreen(minCols: 50, minRows: 16) { rows, cols in
+            let paused = frame?.paused == true
+            shell.drawStatusBar((paused ? "PAUSED · " : "") + (frame?.status ?? "starting…"), cols: cols, warning: paused)
             let hasCells = !(frame?.cellDistribution.isEmpty ?? true)
             let layout = SearchLayout.make(cols: cols, rows: rows, hasCells: hasCells)
             drawLeaderboard(layout.leaderboard)
-            drawChart(layout.current, title: frame?.currentTitle ?? "current candidate", series: frame?.current ?? [], xLabel: "iteration")
-            drawChart(layout.rewards, title: "reward per candidate (dB)", series: frame?.rewards ?? [], xLabel: "candidate")
+            if layout.current.height >= 4 {
+                shell.drawCurves(layout.current, title: frame?.currentTitle ?? "current candidate", series: frame?.current ?? [],
+                                 scale: .linear, xLabel: "iteration")
+            }
+            if layout.rewards.height >= 4 {
+                shell.drawCurves(layout.rewards, title: "reward per candidate (dB)", series: frame?.rewards ?? [],
+                                 scale: .linear, xLabel: "candidate")
+            }
             if hasCells { drawCells(layout.cells) }
-            drawFooter(y: rows - 1, cols: cols, now: now)
+            let over = frame?.isOver ?? false
+            var keyHints = [(over ? "q" : "q q", over ? "quit" : "stop"), ("t", "theme")]
+            if !over { keyHints.insert(("space", paused ? "resume" : "pause"), at: 0) }
+            shell.drawFooter(
+                y: rows - 1, cols: cols, now: now, quit: keys.quit,
+                quitWarning: "press q again to stop (finished candidates and the controller are saved; --resume continues)",
+                keys: keyHints, done: over ? "search done" : nil)
         }
-        guard !terminal.crashed else { return }
-        wrefresh(dip_stdscr())
     }
 
     private func drawLeaderboard(_ rect: Rect) {
@@ -294,76 +229,10 @@ final class SearchApp {
             let eighths = Int((Double(barWidth * 8) * item.probability / top).rounded())
             let full = eighths / 8
             let partial = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"][eighths % 8]
-            let bar = glyphs == .ascii ? String(repeating: "#", count: full) : String(repeating: "█", count: full) + partial
+            let bar = shell.glyphs == .ascii ? String(repeating: "#", count: full) : String(repeating: "█", count: full) + partial
             screen.put(bar, x: inner.x + 1 + labelWidth, y: y, maxWidth: barWidth, style: screen.style(.chart2))
             screen.put(String(format: "%5.1f%%", 100 * item.probability), x: inner.maxX - 7, y: y, maxWidth: 7, style: screen.style(.dimText))
             y += 1
-        }
-    }
-
-    private func drawFooter(y: Int, cols: Int, now: Double) {
-        if let toast {
-            screen.put(" " + toast.text, x: 0, y: y, maxWidth: cols, style: screen.style(.toast, bold: true))
-            return
-        }
-        if let q = keys.quitArmedUntil, q > now {
-            screen.put(" press q again to stop (finished candidates and the controller are saved; --resume continues)",
-                       x: 0, y: y, maxWidth: cols, style: screen.style(.warning, bold: true))
-            return
-        }
-        let over = frame?.isOver ?? false
-        var items = [(over ? "q" : "q q", over ? "quit" : "stop"), ("t", "theme")]
-        if !over { items.insert(("space", frame?.paused == true ? "resume" : "pause"), at: 0) }
-        var pieces: [(String, Screen.Style)] = [(" ", screen.style(.dimText))]
-        for (key, label) in items {
-            pieces.append((key, screen.style(.accent, bold: true)))
-            pieces.append((" " + label + "  ", screen.style(.dimText)))
-        }
-        if over { pieces.append(("search done", screen.style(.accent, bold: true))) }
-        screen.put(pieces: pieces, x: 0, y: y, maxWidth: cols)
-    }
-
-    private func drawChart(_ rect: Rect, title: String, series raw: [ChartSeries], xLabel: String) {
-        guard rect.height >= 4 else { return }
-        screen.box(rect, style: screen.style(.border))
-        var head: [(String, Screen.Style)] = [(" " + title + " ", screen.style(.title, bold: true))]
-        for s in raw where !s.label.isEmpty { head.append(("━" + s.label + " ", screen.style(s.role))) }
-        screen.put(pieces: head, x: rect.x + 2, y: rect.y, maxWidth: rect.width - 4)
-        let inner = rect.inset(1)
-        guard inner.width >= 8, inner.height >= 3 else { return }
-        let series = raw.map { s -> ChartSeries in
-            var s = s
-            s.points = ChartData.decimate(s.points, buckets: max(8, rect.width * 4))
-            return s
-        }.filter { !$0.points.isEmpty }
-        guard !series.isEmpty else {
-            screen.put("waiting for data", x: inner.x + 1, y: inner.y + inner.height / 2, maxWidth: inner.width - 1,
-                       style: screen.style(.dimText))
-            return
-        }
-        let yRange = ChartRasterizer.autoYRange(series, scale: .linear)
-        let labels = ChartPane.yLabels(yRange, scale: .linear, rows: inner.height - 1)
-        let labelWidth = min(8, (labels.map { $0.text.count }.max() ?? 0) + 1)
-        let plot = Rect(x: inner.x + labelWidth, y: inner.y, width: inner.width - labelWidth, height: inner.height - 1)
-        let raster = ChartRasterizer.rasterize(
-            series: series, width: plot.width, height: plot.height, yScale: .linear, glyphs: glyphs, yRange: yRange)
-        for r in 0..<raster.height {
-            for c in 0..<raster.width {
-                guard let role = raster.roles[r][c] else { continue }
-                screen.put(raster.glyphs[r][c], x: plot.x + c, y: plot.y + r, style: screen.style(role))
-            }
-        }
-        let dim = screen.style(.dimText)
-        for l in labels {
-            let text = String(repeating: " ", count: max(0, labelWidth - 1 - l.text.count)) + l.text
-            screen.put(text, x: inner.x, y: plot.y + l.row, maxWidth: labelWidth - 1, style: dim)
-        }
-        let x0 = String(Int(raster.xRange.lowerBound)), x1 = String(Int(raster.xRange.upperBound))
-        let xRow = inner.maxY - 1
-        screen.put(x0, x: plot.x, y: xRow, maxWidth: plot.width, style: dim)
-        if x1.count + x0.count + 1 < plot.width { screen.put(x1, x: plot.maxX - x1.count, y: xRow, style: dim) }
-        if plot.width > x0.count + x1.count + xLabel.count + 4 {
-            screen.put(xLabel, x: plot.x + (plot.width - xLabel.count) / 2, y: xRow, style: dim)
         }
     }
 }

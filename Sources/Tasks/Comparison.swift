@@ -130,7 +130,7 @@ public enum Comparison {
     }
 
     /// 1234567 → "1,234,567".
-    static func grouped(_ n: Int) -> String {
+    public static func grouped(_ n: Int) -> String {
         let digits = String(n)
         var out = ""
         for (i, ch) in digits.enumerated() {

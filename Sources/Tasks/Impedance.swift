@@ -311,7 +311,7 @@ public enum ImpedanceCrop {
             }
             if size != image.width || size != image.height {
                 notes.append("centre-cropped \(image.width)×\(image.height) to \(size)×\(size) (--size)")
-                image = crop(image, width: size, height: size)
+                image = image.centreCrop(width: size, height: size)
             }
         }
         let w = image.width - image.width % multiple, h = image.height - image.height % multiple
@@ -320,22 +320,8 @@ public enum ImpedanceCrop {
         }
         if w != image.width || h != image.height {
             notes.append("centre-cropped \(image.width)×\(image.height) to \(w)×\(h), a multiple of \(multiple) (as the reference's crop_image)")
-            image = crop(image, width: w, height: h)
+            image = image.centreCrop(width: w, height: h)
         }
         return (image, notes)
-    }
-
-    /// The centred `width`×`height` window (offsets floored); alpha is dropped.
-    public static func crop(_ image: Image, width: Int, height: Int) -> Image {
-        let left = (image.width - width) / 2, top = (image.height - height) / 2
-        var pixels = [Float](repeating: 0, count: image.channels * width * height)
-        for c in 0..<image.channels {
-            for y in 0..<height {
-                let src = (c * image.height + y + top) * image.width + left
-                let dst = (c * height + y) * width
-                for x in 0..<width { pixels[dst + x] = image.pixels[src + x] }
-            }
-        }
-        return Image(width: width, height: height, channels: image.channels, pixels: pixels, sourceBitDepth: image.sourceBitDepth)
     }
 }

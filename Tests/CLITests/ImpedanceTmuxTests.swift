@@ -4,26 +4,7 @@ import XCTest
 
 /// `dip impedance` on a real terminal (tmux): the four curves drawn live, then q q and Ctrl-C,
 /// each leaving the terminal usable and the curves written.
-final class ImpedanceTmuxTests: XCTestCase {
-    private var dir: String!
-    private var terminal: TmuxTerminal!
-
-    override func setUpWithError() throws {
-        dir = NSTemporaryDirectory() + "dip-imp-tmux-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        terminal = nil
-        try? FileManager.default.removeItem(atPath: dir)
-    }
-
-    private func screen() throws -> String { try terminal.screen() }
-    private func shownIteration() throws -> Int? { try terminal.shownIteration() }
-    private func waitFor(_ what: String, line: UInt = #line, _ condition: () throws -> Bool) throws {
-        try terminal.waitFor(what, line: line, condition)
-    }
-
+final class ImpedanceTmuxTests: TmuxTestCase {
     private func rows(_ csv: String) throws -> [[Substring]] {
         try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n").dropFirst()
             .map { $0.split(separator: ",", omittingEmptySubsequences: false) }

@@ -3,26 +3,7 @@ import ImageIO
 import XCTest
 
 /// Drives the real TUI inside tmux: the screen, pause/resume, save, scrubbing and quitting.
-final class TmuxTUITests: XCTestCase {
-    private var dir: String!
-    private var terminal: TmuxTerminal!
-
-    override func setUpWithError() throws {
-        dir = NSTemporaryDirectory() + "dip-tmux-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        terminal = nil
-        try? FileManager.default.removeItem(atPath: dir)
-    }
-
-    private func screen() throws -> String { try terminal.screen() }
-    private func shownIteration() throws -> Int? { try terminal.shownIteration() }
-    private func waitFor(_ what: String, line: UInt = #line, _ condition: () throws -> Bool) throws {
-        try terminal.waitFor(what, line: line, condition)
-    }
-
+final class TmuxTUITests: TmuxTestCase {
     func testTheLiveViewPausesSavesScrubsAndQuits() throws {
         let image = "\(dir!)/noisy.png"
         let size = 64

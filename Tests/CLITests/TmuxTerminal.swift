@@ -88,3 +88,26 @@ final class TmuxTerminal {
         throw XCTSkip("stop")
     }
 }
+
+/// A test that drives dip in a tmux terminal: a scratch folder, the terminal (started by the
+/// test with the size it wants) and short-hands for reading the screen.
+class TmuxTestCase: XCTestCase {
+    var dir: String!
+    var terminal: TmuxTerminal!
+
+    override func setUpWithError() throws {
+        dir = NSTemporaryDirectory() + "dip-tmux-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        terminal = nil
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+
+    func screen() throws -> String { try terminal.screen() }
+    func shownIteration() throws -> Int? { try terminal.shownIteration() }
+    func waitFor(_ what: String, line: UInt = #line, _ condition: () throws -> Bool) throws {
+        try terminal.waitFor(what, line: line, condition)
+    }
+}

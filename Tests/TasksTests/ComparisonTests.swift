@@ -5,22 +5,7 @@ import XCTest
 @testable import Tasks
 
 /// `dip compare`'s pieces: driving a real run into an entry, and the table, CSV and plot.
-final class ComparisonTests: XCTestCase {
-    private var dir: String!
-    private var savedThreads = 0
-
-    override func setUpWithError() throws {
-        dir = NSTemporaryDirectory() + "dip-compare-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        savedThreads = Threads.count
-        Threads.set(1)
-    }
-
-    override func tearDownWithError() throws {
-        Threads.set(savedThreads)
-        try? FileManager.default.removeItem(atPath: dir)
-    }
-
+final class ComparisonTests: RunTestCase {
     func testDriveFillsTheEntryFromTheRun() throws {
         let clean = TaskEndToEndTests.scene(32)
         let noisy = Degradations.noise(clean, sigma: 25, seed: 1)

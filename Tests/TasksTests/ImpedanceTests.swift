@@ -6,18 +6,7 @@ import XCTest
 
 /// The impedance experiment (dip-spec.md §10.4): its targets, its curves and files, and the
 /// paper's ordering on a real photograph.
-final class ImpedanceTests: XCTestCase {
-    private var savedThreads = 0
-
-    override func setUp() {
-        // Small nets: one thread is as fast, and immune to OpenMP stalls when another process
-        // competes for the two cores.
-        savedThreads = Threads.count
-        Threads.set(1)
-    }
-
-    override func tearDown() { Threads.set(savedThreads) }
-
+final class ImpedanceTests: RunTestCase {
     /// samples/F16_GT.png (bundled with the repository; see samples/NOTICE).
     static func f16() throws -> Image {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -5,25 +5,7 @@ import XCTest
 @testable import Tasks
 
 /// Small real runs of every task: each must beat its degraded input by a margin.
-final class TaskEndToEndTests: XCTestCase {
-    private var dir: String!
-
-    private var savedThreads = 0
-
-    override func setUpWithError() throws {
-        dir = NSTemporaryDirectory() + "dip-tasks-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        // These nets are tiny: on one thread they are as fast, and immune to the stalls that
-        // OpenMP barriers suffer when another process competes for the two cores.
-        savedThreads = Threads.count
-        Threads.set(1)
-    }
-
-    override func tearDownWithError() throws {
-        Threads.set(savedThreads)
-        try? FileManager.default.removeItem(atPath: dir)
-    }
-
+final class TaskEndToEndTests: RunTestCase {
     /// A smooth synthetic photo with edges: gradients, a disc and a bar.
     static func scene(_ size: Int, channels: Int = 3) -> Image {
         var p = [Float](repeating: 0, count: channels * size * size)

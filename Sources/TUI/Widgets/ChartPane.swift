@@ -14,14 +14,43 @@ enum ChartPane {
         }
         screen.put(pieces: title, x: rect.x + 2, y: rect.y, maxWidth: rect.width - 4)
 
-        let inner = rect.inset(1)
+        let caption = series.first?.points.last.map { ("now " + Format.short($0.y), screen.style(series[0].role)) }
+        plot(on: screen, inner: rect.inset(1), series: frame == nil ? [] : series,
+             markers: frame.map { ChartData.markers(frame: $0, cursor: cursor) } ?? [],
+             scale: ChartData.yScale(kind, logScale: logScale), glyphs: glyphs, caption: caption)
+    }
+
+    /// A bordered chart of free-form series (the impedance and search views): the title with a
+    /// legend, the series decimated to the pane's resolution, the plot and its labels.
+    static func drawCurves(
+        on screen: Screen, rect: Rect, title: String, series raw: [ChartSeries], scale: YScale, glyphs: ChartGlyphs,
+        xLabel: String
+    ) {
+        screen.box(rect, style: screen.style(.border))
+        var head: [(String, Screen.Style)] = [(" " + title + " ", screen.style(.title, bold: true))]
+        for s in raw where !s.label.isEmpty { head.append(("━" + s.label + " ", screen.style(s.role))) }
+        screen.put(pieces: head, x: rect.x + 2, y: rect.y, maxWidth: rect.width - 4)
+        let series = raw.map { s -> ChartSeries in
+            var s = s
+            s.points = ChartData.decimate(s.points, buckets: max(8, rect.width * 4))
+            return s
+        }.filter { !$0.points.isEmpty }
+        plot(on: screen, inner: rect.inset(1), series: series, markers: [], scale: scale, glyphs: glyphs,
+             caption: (xLabel, screen.style(.dimText)))
+    }
+
+    /// The inside of a chart: y labels on the left, the raster, the x range below with a caption
+    /// centred between its ends when it fits.
+    private static func plot(
+        on screen: Screen, inner: Rect, series: [ChartSeries], markers: [ChartMarker], scale: YScale, glyphs: ChartGlyphs,
+        caption: (text: String, style: Screen.Style)?
+    ) {
         guard inner.width >= 4, inner.height >= 2 else { return }
-        guard let frame, !series.isEmpty else {
+        guard !series.isEmpty else {
             screen.put("waiting for data", x: inner.x + 1, y: inner.y + inner.height / 2, maxWidth: inner.width - 1,
                        style: screen.style(.dimText))
             return
         }
-        let scale = ChartData.yScale(kind, logScale: logScale)
         let yRange = ChartRasterizer.autoYRange(series, scale: scale)
         let labels = yLabels(yRange, scale: scale, rows: inner.height - 1)
         let labelWidth = min(8, (labels.map { $0.text.count }.max() ?? 0) + 1)
@@ -29,8 +58,8 @@ enum ChartPane {
         guard plot.width >= 2, plot.height >= 1 else { return }
 
         let raster = ChartRasterizer.rasterize(
-            series: series, markers: ChartData.markers(frame: frame, cursor: cursor), width: plot.width,
-            height: plot.height, yScale: scale, glyphs: glyphs, yRange: yRange)
+            series: series, markers: markers, width: plot.width, height: plot.height, yScale: scale, glyphs: glyphs,
+            yRange: yRange)
         for r in 0..<raster.height {
             for c in 0..<raster.width {
                 guard let role = raster.roles[r][c] else { continue }
@@ -48,9 +77,8 @@ enum ChartPane {
         if x1.count + x0.count + 1 < plot.width {
             screen.put(x1, x: plot.maxX - x1.count, y: xRow, style: dim)
         }
-        if let last = series.first?.points.last, plot.width > x0.count + x1.count + 12 {
-            let latest = "now " + Format.short(last.y)
-            screen.put(latest, x: plot.x + (plot.width - latest.count) / 2, y: xRow, style: screen.style(series[0].role))
+        if let caption, plot.width > x0.count + x1.count + caption.text.count + 4 {
+            screen.put(caption.text, x: plot.x + (plot.width - caption.text.count) / 2, y: xRow, style: caption.style)
         }
     }
 

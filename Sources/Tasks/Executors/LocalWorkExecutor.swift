@@ -11,6 +11,7 @@ public final class LocalWorkExecutor: WorkExecutor {
     private let lock = NSLock()
     private var running: [Int: Process] = [:]
     private var cancelled = false
+    private var paused = false
 
     public init(command: WorkCommand, jobs: Int, threads: Int? = nil) {
         self.command = command
@@ -39,8 +40,26 @@ public final class LocalWorkExecutor: WorkExecutor {
         let processes = Array(running.values)
         lock.unlock()
         // SIGTERM to our own children only: a dip worker checkpoints, records itself as
-        // interrupted and exits.
-        for p in processes where p.isRunning { p.terminate() }
+        // interrupted and exits. A paused (stopped) worker only sees the signal once continued.
+        for p in processes where p.isRunning {
+            p.terminate()
+            _ = p.resume()
+        }
+    }
+
+    private var isPaused: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return paused
+    }
+
+    /// SIGSTOP / SIGCONT to our own running workers; no new worker starts while paused.
+    public func setPaused(_ pause: Bool) {
+        lock.lock()
+        paused = pause
+        let processes = Array(running.values)
+        lock.unlock()
+        for p in processes where p.isRunning { _ = pause ? p.suspend() : p.resume() }
     }
 
     public func runOnce(_ items: [WorkItem], attempt: Int, ended: @escaping (WorkItem, WorkOutcome) -> Void) {
@@ -59,6 +78,7 @@ public final class LocalWorkExecutor: WorkExecutor {
         }
         for item in items {
             slots.wait()
+            while isPaused && !isCancelled { usleep(100_000) }
             counts.lock.lock()
             counts.waiting -= 1
             counts.running += 1
@@ -71,7 +91,7 @@ public final class LocalWorkExecutor: WorkExecutor {
             }
             let process = Process()
             process.executableURL = URL(fileURLWithPath: command.binary)
-            let arguments = command.arguments(index: item.index, threads: threads)
+            let arguments = command.arguments(for: item, threads: threads)
             process.arguments = arguments
             process.standardInput = FileHandle.nullDevice
             let log = item.log.flatMap { path -> FileHandle? in

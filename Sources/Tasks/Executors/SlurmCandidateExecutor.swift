@@ -62,18 +62,9 @@ public final class SlurmCandidateExecutor: CandidateExecutor {
                 // The search quotes the log's last line when it records a failed candidate.
                 WorkLog.append("dip: error: Slurm task \(outcome.explanation)", to: item.log)
             }
-            finished(item, Self.outcome(outcome))
+            finished(item, ItemOutcome(outcome))
         }
     }
 
     public func cancel() { slurm.cancel() }
-
-    /// What the search makes of a task's end (it trusts the result file above all).
-    public static func outcome(_ o: WorkOutcome) -> ItemOutcome {
-        switch o.end {
-        case .exited(let code): return .exited(code)
-        case .killed, .cancelled: return .interrupted
-        case .failedToStart(let why): return .failedToStart(why)
-        }
-    }
 }

@@ -12,11 +12,15 @@ public struct WorkItem: Codable, Equatable, Sendable {
     /// Where the worker's stdout and stderr go. nil: the executor's own log (Slurm's
     /// `slurm/logs/%A_%a.out`; required for the local executor).
     public var log: String?
+    /// The arguments after the binary, when the item brings its own (local executor only; the
+    /// executor appends `--threads`). nil: the executor's command with the index appended.
+    public var arguments: [String]?
 
-    public init(index: Int, result: String, log: String?) {
+    public init(index: Int, result: String, log: String?, arguments: [String]? = nil) {
         self.index = index
         self.result = result
         self.log = log
+        self.arguments = arguments
     }
 }
 
@@ -32,9 +36,14 @@ public struct WorkCommand: Equatable, Sendable {
         self.arguments = arguments
     }
 
-    /// The arguments after the binary for one item.
+    /// The arguments after the binary for item `index`.
     public func arguments(index: Int, threads: Int) -> [String] {
         arguments + [String(index), "--threads", String(threads)]
+    }
+
+    /// The arguments after the binary for `item`: its own, if it brings them, else the index's.
+    public func arguments(for item: WorkItem, threads: Int) -> [String] {
+        item.arguments.map { $0 + ["--threads", String(threads)] } ?? arguments(index: item.index, threads: threads)
     }
 }
 

@@ -68,22 +68,18 @@ extension CandidateExecutor {
 }
 
 /// Runs W `dip nas evaluate` processes at a time on this machine, each with cores/W threads
-/// (at least 1), so the workers split the cores instead of fighting over them.
+/// (at least 1), so the workers split the cores instead of fighting over them. The processes
+/// are run by the batch's `LocalWorkExecutor`, each with its candidate's own command line.
 public final class LocalProcessExecutor: CandidateExecutor {
-    public let binary: String
-    public let workers: Int
-    public let threadsPerWorker: Int
-    private let lock = NSLock()
-    private var running: [Int: Process] = [:]
-    private var cancelled = false
-    private var paused = false
+    private let pool: LocalWorkExecutor
 
     /// `binary` is the absolute path of the dip executable; `threads` overrides cores/W.
     public init(binary: String, workers: Int, threads: Int? = nil) {
-        self.binary = binary
-        self.workers = max(1, workers)
-        threadsPerWorker = threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, workers))
+        pool = LocalWorkExecutor(command: WorkCommand(binary: binary, arguments: []), jobs: workers, threads: threads)
     }
+
+    public var workers: Int { pool.jobs }
+    public var threadsPerWorker: Int { pool.threads }
 
     public var description: String {
         "\(workers) local worker\(workers == 1 ? "" : "s") × \(threadsPerWorker) thread\(threadsPerWorker == 1 ? "" : "s")"
@@ -92,94 +88,26 @@ public final class LocalProcessExecutor: CandidateExecutor {
     public var parallelism: Int { workers }
 
     public func run(_ items: [EvaluationItem], finished: @escaping (EvaluationItem, ItemOutcome) -> Void) {
-        let slots = DispatchSemaphore(value: workers)
-        let group = DispatchGroup()
-        let report = NSLock()
-        @Sendable func done(_ item: EvaluationItem, _ outcome: ItemOutcome) {
-            report.lock()
-            finished(item, outcome)
-            report.unlock()
+        let byIndex = Dictionary(items.map { ($0.index, $0) }, uniquingKeysWith: { a, _ in a })
+        let work = items.map { WorkItem(index: $0.index, result: $0.result, log: $0.log, arguments: $0.commandLine(threads: nil)) }
+        pool.runOnce(work, attempt: 1) { w, outcome in
+            guard let item = byIndex[w.index] else { return }
+            finished(item, ItemOutcome(outcome))
         }
-        for item in items {
-            slots.wait()
-            while isPaused && !isCancelled { usleep(100_000) }
-            if isCancelled {
-                slots.signal()
-                done(item, .interrupted)
-                continue
-            }
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = item.commandLine(threads: threadsPerWorker)
-            process.standardInput = FileHandle.nullDevice
-            _ = FileManager.default.createFile(atPath: item.log, contents: nil)
-            let log = FileHandle(forWritingAtPath: item.log)
-            process.standardOutput = log ?? FileHandle.nullDevice
-            process.standardError = log ?? FileHandle.nullDevice
-            group.enter()
-            process.terminationHandler = { [weak self] p in
-                try? log?.close()
-                self?.forget(item.index)
-                let outcome: ItemOutcome = p.terminationReason == .uncaughtSignal ? .interrupted : .exited(p.terminationStatus)
-                done(item, outcome)
-                slots.signal()
-                group.leave()
-            }
-            lock.lock()
-            running[item.index] = process
-            lock.unlock()
-            do {
-                try process.run()
-            } catch {
-                forget(item.index)
-                try? log?.close()
-                done(item, .failedToStart("cannot start \(binary): \(error.localizedDescription)"))
-                slots.signal()
-                group.leave()
-            }
-            // A cancel between registering and starting would have missed this process.
-            if isCancelled, process.isRunning { process.terminate() }
-        }
-        group.wait()
     }
 
-    private var isPaused: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return paused
-    }
+    public func setPaused(_ paused: Bool) { pool.setPaused(paused) }
 
-    /// SIGSTOP / SIGCONT to our own running workers; no new worker starts while paused.
-    public func setPaused(_ pause: Bool) {
-        lock.lock()
-        paused = pause
-        let processes = Array(running.values)
-        lock.unlock()
-        for p in processes where p.isRunning { _ = pause ? p.suspend() : p.resume() }
-    }
+    public func cancel() { pool.cancel() }
+}
 
-    private var isCancelled: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return cancelled
-    }
-
-    private func forget(_ index: Int) {
-        lock.lock()
-        running[index] = nil
-        lock.unlock()
-    }
-
-    public func cancel() {
-        lock.lock()
-        cancelled = true
-        let processes = Array(running.values)
-        lock.unlock()
-        // SIGTERM to our own children only; dip nas evaluate writes nothing partial. A stopped
-        // (paused) worker only sees the signal once continued.
-        for p in processes where p.isRunning {
-            p.terminate()
-            _ = p.resume()
+extension ItemOutcome {
+    /// What the search makes of a work item's end (it trusts the result file above all).
+    public init(_ outcome: WorkOutcome) {
+        switch outcome.end {
+        case .exited(let code): self = .exited(code)
+        case .killed, .cancelled: self = .interrupted
+        case .failedToStart(let why): self = .failedToStart(why)
         }
     }
 }

@@ -164,24 +164,8 @@ public enum NASEvaluator {
                 let need = settings.size.map { "\($0)×\($0) (--size)" } ?? "64×64, the smallest the backbones take"
                 throw TaskError.badInput("\(path) is \(image.width)×\(image.height), smaller than \(need)")
             }
-            return NASImage(path: path, clean: centreCrop(image, height: h, width: w))
+            return NASImage(path: path, clean: image.centreCrop(width: w, height: h))
         }
-    }
-
-    /// The centre h×w of `image` (the odd pixel goes to the bottom/right).
-    public static func centreCrop(_ image: Image, height h: Int, width w: Int) -> Image {
-        if h == image.height && w == image.width { return image }
-        let top = (image.height - h) / 2
-        let left = (image.width - w) / 2
-        var pixels = [Float](repeating: 0, count: image.channels * h * w)
-        for c in 0..<image.channels {
-            for y in 0..<h {
-                let src = (c * image.height + top + y) * image.width + left
-                let dst = (c * h + y) * w
-                for x in 0..<w { pixels[dst + x] = image.pixels[src + x] }
-            }
-        }
-        return Image(width: w, height: h, channels: image.channels, pixels: pixels, sourceBitDepth: image.sourceBitDepth)
     }
 
     /// The degraded observation (and mask) of image `k` for `task` (§5.2).

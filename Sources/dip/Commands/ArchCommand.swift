@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import Tasks
 
 /// `dip arch`: inspect the architectures without training them.
 struct ArchCommand: ParsableCommand {
@@ -125,7 +126,7 @@ struct ArchCommand: ParsableCommand {
                 if !row.live { notes.append("not run") }
                 lines.append(
                     pad("\(row.index)", 4, right: true) + "  " + pad(row.name, nameWidth) + "  " + pad(row.operation, opWidth)
-                        + "  " + pad(row.shape.description, 14) + pad(grouped(row.parameters), 12, right: true)
+                        + "  " + pad(row.shape.description, 14) + pad(Comparison.grouped(row.parameters), 12, right: true)
                         + pad(row.flops > 0 ? String(format: "%.1f", Double(row.flops) / 1e6) : "-", 12, right: true)
                         + (notes.isEmpty ? "" : "  " + notes.joined(separator: ", ")))
             }
@@ -134,22 +135,11 @@ struct ArchCommand: ParsableCommand {
             let unused = rows.unusedParameters
             let shared = rows.filter { $0.sharesParametersWith != nil }.count
             lines.append(
-                "total: \(grouped(parameters)) trainable parameters"
-                    + (unused > 0 ? " (\(grouped(unused)) in modules no path uses)" : "")
+                "total: \(Comparison.grouped(parameters)) trainable parameters"
+                    + (unused > 0 ? " (\(Comparison.grouped(unused)) in modules no path uses)" : "")
                     + (shared > 0 ? ", \(shared) nodes reusing shared parameters" : "")
                     + String(format: "; %.2f GFLOPs per forward pass (convolutions only)", Double(flops) / 1e9))
             return lines.joined(separator: "\n")
-        }
-
-        /// 1234567 → "1,234,567".
-        static func grouped(_ n: Int) -> String {
-            let digits = String(n)
-            var out = ""
-            for (i, ch) in digits.enumerated() {
-                if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-                out.append(ch)
-            }
-            return out
         }
     }
 }
