@@ -124,6 +124,16 @@ final class ChartViewShell {
         return LiveViewOutcome(reason: reason ?? .stopped, lastIteration: nil, lastStatus: nil, messages: messages)
     }
 
+    /// Takes the producer's newest frame when it differs from `current`; ends the loop once the
+    /// work is over, if the options say so.
+    func adopt<Frame: Equatable>(_ latest: Frame?, into current: inout Frame?, isOver: (Frame) -> Bool)
+        -> (changed: Bool, reason: LiveViewOutcome.Reason?)
+    {
+        guard let latest, latest != current else { return (false, nil) }
+        current = latest
+        return (true, isOver(latest) && options.exitWhenRunEnds ? .runEnded : nil)
+    }
+
     /// Clears, draws `body(rows, cols)` or a "terminal too small" line, and refreshes.
     func drawScreen(minCols: Int, minRows: Int, _ body: (Int, Int) -> Void) {
         guard !terminal.crashed else { return }
@@ -145,15 +155,16 @@ final class ChartViewShell {
         screen.put(" " + text, x: 0, y: 0, maxWidth: cols, style: warning ? screen.style(.warning, on: .statusBg, bold: true) : bar)
     }
 
-    /// The bottom line: a toast, else the armed-quit warning, else the key hints.
+    /// The bottom line: the armed-quit warning (it must not hide behind a toast), else a toast,
+    /// else the key hints.
     func drawFooter(y: Int, cols: Int, now: Double, quit: QuitArming, quitWarning: String, keys: [(String, String)],
                     done: String?) {
-        if let toast {
-            screen.put(" " + toast.text, x: 0, y: y, maxWidth: cols, style: screen.style(.toast, bold: true))
-            return
-        }
         if quit.isArmed(now: now) {
             screen.put(" " + quitWarning, x: 0, y: y, maxWidth: cols, style: screen.style(.warning, bold: true))
+            return
+        }
+        if let toast {
+            screen.put(" " + toast.text, x: 0, y: y, maxWidth: cols, style: screen.style(.toast, bold: true))
             return
         }
         var pieces: [(String, Screen.Style)] = [(" ", screen.style(.dimText))]

@@ -141,13 +141,9 @@ final class SearchApp {
         shell.loop(
             framesPerSecond: min(shell.options.maxFramesPerSecond, 4), stop: source.stop,
             tick: { t in
-                var changed = keys.quit.expire(now: t)
-                if let f = source.latestSearchFrame(), f != frame {
-                    frame = f
-                    changed = true
-                    if f.isOver && shell.options.exitWhenRunEnds { return (true, .runEnded) }
-                }
-                return (changed, nil)
+                let expired = keys.quit.expire(now: t)
+                let taken = shell.adopt(source.latestSearchFrame(), into: &frame, isOver: \.isOver)
+                return (expired || taken.changed, taken.reason)
             },
             handle: { key in
                 switch keys.handle(key, isOver: frame?.isOver ?? false, now: shell.now()) {

@@ -61,6 +61,17 @@ final class LayerGradientTests: XCTestCase {
         }
     }
 
+    /// 16 channels: blocked, where oneDNN's 5×5 and 7×7 depthwise weight gradient is its reference
+    /// kernel and dip computes it by hand (with bias, and strided).
+    func testBlockedDepthwiseConvWeightGradient() throws {
+        for (kernel, stride) in [(5, 1), (7, 1), (5, 2), (3, 1)] {
+            try check(channels: 16) { net, x in
+                net.add(.conv(ConvSpec(outChannels: 16, kernel: kernel, stride: stride, padding: kernel / 2, groups: 16)), [x],
+                        name: "dw")
+            }
+        }
+    }
+
     func testBatchNormTrainingMode() throws {
         try check(channels: 20) { net, x in net.add(.batchNorm, [x], name: "bn") }
         var net = NetSpec(inputChannels: 3)

@@ -29,6 +29,8 @@ final class Conv2d: Layer {
     private var weightGradientSourceReorder: Primitive?
     private var weightGradientDiffDstReorder: Primitive?
     private var biasGradientAccumulate: Primitive?
+    /// Set when oneDNN offers only its reference kernel for this depthwise conv's weight gradient.
+    private var depthwiseWeightGradient: (() -> Void)?
     /// The kernels oneDNN chose, for `dip bench` and tests.
     private(set) var implementations: [String] = []
 
@@ -262,6 +264,20 @@ final class Conv2d: Layer {
             throw EngineError("\(name): oneDNN has no backward-weights kernel for \(kind)")
         }
         implementations.append(pd.implementation)
+        let depthwise = spec.groups == inChannels && spec.outChannels == inChannels && !spec.transposed
+        if depthwise && !narrowInput && pd.implementation.hasPrefix("ref") {
+            let kernel = DepthwiseWeightGradient(kernel: spec.kernel, stride: spec.stride, padding: spec.padding)
+            let (source, diff, channels) = (originalSource, diffDst, inChannels)
+            let (weights, bias) = (weightIndex, biasIndex)
+            // Views made at each call: buffers are placed after the layers are built.
+            depthwiseWeightGradient = {
+                kernel.accumulate(
+                    source: Blocked(source), diffDestination: Blocked(diff), channels: channels,
+                    weightGrad: parameters.grad(weights), biasGrad: bias.map { parameters.grad($0) })
+            }
+            implementations[implementations.count - 1] = "depthwise weight gradient by hand"
+            return
+        }
         // The weight-gradient kernel may want the input in yet another layout.
         let weightGradientSource = pd.md(dnnl_query_src_md)
         if weightGradientSource != src.desc {
@@ -321,6 +337,7 @@ final class Conv2d: Layer {
             weightGradientAccumulate?.execute()
             biasGradientAccumulate?.execute()
         }
+        depthwiseWeightGradient?()
     }
 }
 
