@@ -1,6 +1,19 @@
 import Foundation
 import XCTest
 
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// Fails unless `text` is well-formed XML. (On Linux, XMLParser.parse() answers true even for
+/// broken input; only parserError tells.)
+func XCTAssertWellFormedXML(_ text: String, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+    let parser = XMLParser(data: Data(text.utf8))
+    let parsed = parser.parse()
+    XCTAssertTrue(parsed && parser.parserError == nil, "\(what) is not well-formed XML: \(String(describing: parser.parserError))",
+                  file: file, line: line)
+}
+
 /// Runs the built `dip` binary (it sits next to the test bundle; `make test` builds it first).
 enum DipBinary {
     static var path: String {
@@ -19,18 +32,16 @@ enum DipBinary {
         let process = try start(arguments, directory: directory)
         let out = process.standardOutput as! Pipe
         let err = process.standardError as! Pipe
-        var stdoutData = Data()
-        var stderrData = Data()
+        /// Filled by one reader thread; read only after the group is done with it.
+        final class Drained: @unchecked Sendable { var data = Data() }
+        let stdoutData = Drained(), stderrData = Drained()
         let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            stdoutData = out.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        group.enter()
-        DispatchQueue.global().async {
-            stderrData = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
+        for (pipe, sink) in [(out, stdoutData), (err, stderrData)] {
+            group.enter()
+            DispatchQueue.global().async {
+                sink.data = pipe.fileHandleForReading.readDataToEndOfFile()
+                group.leave()
+            }
         }
         if group.wait(timeout: .now() + timeout) == .timedOut {
             process.terminate()
@@ -38,8 +49,8 @@ enum DipBinary {
         }
         process.waitUntilExit()
         return Output(
-            status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
-            stderr: String(decoding: stderrData, as: UTF8.self))
+            status: process.terminationStatus, stdout: String(decoding: stdoutData.data, as: UTF8.self),
+            stderr: String(decoding: stderrData.data, as: UTF8.self))
     }
 
     static func start(_ arguments: [String], directory: String? = nil) throws -> Process {

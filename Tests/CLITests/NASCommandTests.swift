@@ -2,10 +2,6 @@ import Foundation
 import ImageIO
 import XCTest
 
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
-
 /// `dip nas evaluate`, `dip nas search` and `dip nas report` through the built binary, on tiny
 /// candidates (16 channels, 64×64 crops, a few iterations, one thread per process).
 final class NASCommandTests: XCTestCase {
@@ -173,7 +169,7 @@ final class NASCommandTests: XCTestCase {
         for phrase in ["Reward per candidate", "Controller entropy per step", "running best", "uniform policy", "<circle"] {
             XCTAssertTrue(svg.contains(phrase), "report.svg lacks \(phrase)")
         }
-        XCTAssertTrue(XMLParser(data: Data(svg.utf8)).parse(), "report.svg is not well-formed XML")
+        XCTAssertWellFormedXML(svg, "report.svg")
     }
 
     func testStoppedSearchKeepsFinishedResults() throws {

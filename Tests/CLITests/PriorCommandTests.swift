@@ -66,6 +66,7 @@ final class PriorCommandTests: XCTestCase {
 
         let svg = try String(contentsOfFile: "\(out)/impedance.svg", encoding: .utf8)
         XCTAssertTrue(svg.hasPrefix("<svg") && svg.hasSuffix("</svg>\n"))
+        XCTAssertWellFormedXML(svg, "impedance.svg")
         XCTAssertEqual(svg.components(separatedBy: "<polyline class=\"series\"").count - 1, 4)
         for label in ["natural image", "image + noise", "shuffled pixels", "U(0,1) noise", "iteration", "MSE (log scale)"] {
             XCTAssertTrue(svg.contains(">\(label)<"), label)
@@ -134,6 +135,7 @@ final class PriorCommandTests: XCTestCase {
         XCTAssertTrue(md.contains("| deep-decoder | noise |"), md)
         XCTAssertTrue(r.stdout.contains("| deep-decoder | meshgrid |"), "the table is printed too")
         let svg = try String(contentsOfFile: "\(out)/comparison.svg", encoding: .utf8)
+        XCTAssertWellFormedXML(svg, "comparison.svg")
         XCTAssertEqual(svg.components(separatedBy: "<polyline class=\"series\"").count - 1, 4)
         XCTAssertTrue(svg.contains(">deep-decoder × meshgrid<"))
     }

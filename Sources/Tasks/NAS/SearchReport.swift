@@ -122,7 +122,7 @@ public enum SearchReportSVG {
         func map(_ vx: Double, _ vy: Double) -> (Double, Double) {
             (left + (vx - x.lo) / (x.hi - x.lo) * width, top + height - (vy - y.lo) / (y.hi - y.lo) * height)
         }
-        var s = "<g class=\"panel\">\n"
+        var s = ""
         s += "<text x=\(q(left)) y=\(q(top - 10)) class=\"title\">\(esc(title))</text>\n"
         for t in y.ticks {
             let (_, py) = map(x.lo, t)
