@@ -1,3 +1,5 @@
+import Foundation
+
 // The boundary between a training run and the live view. The TUI never imports the engine: the `dip`
 // executable adapts a run to `LiveRunControl`, and tests use a fake.
 
@@ -143,4 +145,51 @@ public protocol LiveRunControl: AnyObject, Sendable {
     func stop(acceptIteration: Int?)
     /// Saved snapshots so far, oldest first (for ←/→ scrubbing).
     func snapshots() -> [SnapshotRef]
+    /// Fired on each published frame, so the UI can sleep until there is something to draw.
+    var frameSignal: FrameSignal? { get }
+}
+
+extension LiveRunControl {
+    public var frameSignal: FrameSignal? { nil }
+}
+
+/// A self-pipe that wakes the UI when the training thread publishes a frame.
+///
+/// Why not poll: every wake-up of a third thread on 2 cores stalls oneDNN's OpenMP barriers. A
+/// process that only woke 20 times a second for 1 ms slowed a 256² iteration by 9%, and the
+/// UI's 15-per-second polling cost 20% (0.438 vs 0.364 s/it). Woken by frames and keys, it
+/// wakes about as often as iterations end.
+public final class FrameSignal: @unchecked Sendable {
+    let readFD: Int32
+    private let writeFD: Int32
+
+    public init?() {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { return nil }
+        for fd in fds {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
+        readFD = fds[0]
+        writeFD = fds[1]
+    }
+
+    deinit {
+        close(readFD)
+        close(writeFD)
+    }
+
+    /// Never blocks: a full pipe already holds a wake-up.
+    public func notify() {
+        var byte: UInt8 = 1
+        _ = write(writeFD, &byte, 1)
+    }
+
+    /// Empties the pipe; true if anything had been signalled.
+    func drain() -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 64)
+        var any = false
+        while read(readFD, &buffer, buffer.count) > 0 { any = true }
+        return any
+    }
 }

@@ -54,6 +54,7 @@ final class LiveApp {
         let period = 1 / max(1, options.maxFramesPerSecond)
         var pending: Reaction = .all
         var nextPull = 0.0
+        var framePending = false
         while true {
             let ev = terminal.pollSignals()
             if let s = ev.interrupt { pending.formUnion(controller.interrupt(signal: s)) }
@@ -64,6 +65,7 @@ final class LiveApp {
             if !pending.contains(.quit) && t >= nextPull {
                 nextPull = t + period
                 if let f = control.latestFrame() { pending.formUnion(controller.adopt(f)) }
+                framePending = false
                 pending.formUnion(controller.tick(now: t))
             }
             if pending.contains(.quit) { break }
@@ -74,7 +76,15 @@ final class LiveApp {
 
             // Wait for a key until the next frame is due, then drain whatever else is queued before drawing.
             let waitMs = max(1, min(50, Int(((nextPull - now()) * 1000).rounded(.up))))
-            var code = terminal.readKey(timeoutMs: waitMs)
+            var code: Int32?
+            if let signal = control.frameSignal {
+                // Sleep until a frame or a key arrives; wake a few times a second for toasts and
+                // the q q window, and sooner when a frame came before its turn to be drawn.
+                framePending = terminal.waitForInput(timeoutMs: framePending ? waitMs : 250, signal: signal) || framePending
+                code = terminal.readKey(timeoutMs: 0)
+            } else {
+                code = terminal.readKey(timeoutMs: waitMs)
+            }
             while let c = code {
                 if let key = Key(ncurses: c) {
                     if key == .resize { terminal.syncSize() }

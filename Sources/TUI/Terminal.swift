@@ -144,6 +144,17 @@ final class Terminal {
     }
 
     /// Reads one key, waiting up to `timeoutMs` (0: no wait). nil on timeout.
+    /// Sleeps until input arrives, `signal` fires, a signal interrupts, or `timeoutMs` passes;
+    /// true if `signal` fired. Keys are then read with `readKey(timeoutMs: 0)`.
+    func waitForInput(timeoutMs: Int, signal: FrameSignal) -> Bool {
+        var fds = [
+            pollfd(fd: device.inputFD, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: signal.readFD, events: Int16(POLLIN), revents: 0),
+        ]
+        _ = poll(&fds, nfds_t(fds.count), Int32(timeoutMs))
+        return signal.drain()
+    }
+
     func readKey(timeoutMs: Int) -> Int32? {
         wtimeout(dip_stdscr(), Int32(timeoutMs))
         let ch = wgetch(dip_stdscr())

@@ -23,6 +23,7 @@ final class LiveSession: LiveRunControl, @unchecked Sendable {
 
     // Owned by the training thread:
     private var lastPublish = Date.distantPast
+    let frameSignal = FrameSignal()
     private var rateWindow: [(Int, Date)] = []
     private let inputPreview: PreviewImage
     private let referencePreview: PreviewImage?
@@ -250,5 +251,6 @@ final class LiveSession: LiveRunControl, @unchecked Sendable {
             history: history, bestESIteration: run.earlyStopping.best?.iteration, bestGTIteration: run.bestGT?.iteration,
             stopSuggestedAt: run.settings.autoStop ? run.earlyStopping.suggestedStop : nil, status: shownStatus, info: info)
         lock.unlock()
+        frameSignal?.notify()
     }
 }
