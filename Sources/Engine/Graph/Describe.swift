@@ -30,12 +30,7 @@ extension Op {
             guard s.channels % spec.groups == 0, spec.outChannels % spec.groups == 0 else {
                 throw EngineError("conv \(s.channels)→\(spec.outChannels) with groups \(spec.groups) is not valid")
             }
-            func side(_ n: Int) -> Int {
-                spec.transposed
-                    ? (n - 1) * spec.stride - 2 * spec.padding + spec.kernel + spec.outputPadding
-                    : (n + 2 * spec.padding - spec.kernel) / spec.stride + 1
-            }
-            let out = TensorShape(spec.outChannels, side(s.height), side(s.width))
+            let out = TensorShape(spec.outChannels, spec.outputSide(s.height), spec.outputSide(s.width))
             guard out.height >= 1, out.width >= 1 else {
                 throw EngineError("input \(s) is too small for a \(spec.kernel)×\(spec.kernel) conv")
             }

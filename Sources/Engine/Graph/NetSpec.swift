@@ -50,6 +50,11 @@ public struct ConvSpec: Sendable, Equatable {
         self.transposed = transposed
         self.outputPadding = outputPadding
     }
+
+    /// The output size along one axis for an input of `n`, as PyTorch's (transposed) conv.
+    public func outputSide(_ n: Int) -> Int {
+        transposed ? (n - 1) * stride - 2 * padding + kernel + outputPadding : (n + 2 * padding - kernel) / stride + 1
+    }
 }
 
 public enum Activation: String, Sendable, Equatable, CaseIterable, Codable {

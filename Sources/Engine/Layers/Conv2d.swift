@@ -59,12 +59,7 @@ final class Conv2d: Layer {
         guard s.channels == inChannels else {
             throw EngineError("\(name): expects \(inChannels) channels, got \(s.channels)")
         }
-        func side(_ n: Int) -> Int {
-            spec.transposed
-                ? (n - 1) * spec.stride - 2 * spec.padding + spec.kernel + spec.outputPadding
-                : (n + 2 * spec.padding - spec.kernel) / spec.stride + 1
-        }
-        let out = TensorShape(spec.outChannels, side(s.height), side(s.width))
+        let out = TensorShape(spec.outChannels, spec.outputSide(s.height), spec.outputSide(s.width))
         guard out.height >= 1, out.width >= 1 else {
             throw EngineError("\(name): input \(s) is too small for a \(spec.kernel)×\(spec.kernel) conv")
         }
