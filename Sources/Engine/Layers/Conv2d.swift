@@ -261,7 +261,7 @@ final class Conv2d: Layer {
         implementations.append(pd.implementation)
         let depthwise = spec.groups == inChannels && spec.outChannels == inChannels && !spec.transposed
         if depthwise && !narrowInput && pd.implementation.hasPrefix("ref") {
-            let kernel = DepthwiseWeightGradient(kernel: spec.kernel, stride: spec.stride, padding: spec.padding)
+            let kernel = DepthwiseWeightGradient(kernel: spec.kernel, stride: spec.stride, padding: spec.padding, channels: inChannels)
             let (source, diff, channels) = (originalSource, diffDst, inChannels)
             let (weights, bias) = (weightIndex, biasIndex)
             // Views made at each call: buffers are placed after the layers are built.
