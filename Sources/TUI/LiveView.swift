@@ -62,10 +62,11 @@ final class LiveApp {
             if ev.continued { pending.formUnion([.repaint, .preview]) }
 
             let t = now()
-            if !pending.contains(.quit) && t >= nextPull {
+            // A signalled frame is drawn at once: the training side already limits frames to 15 a second
+            // and waits at the iteration boundary until this draw is done.
+            if !pending.contains(.quit) && (t >= nextPull || framePending) {
                 nextPull = t + period
                 if let f = control.latestFrame() { pending.formUnion(controller.adopt(f)) }
-                framePending = false
                 pending.formUnion(controller.tick(now: t))
             }
             if pending.contains(.quit) { break }
@@ -73,14 +74,17 @@ final class LiveApp {
                 renderer.draw(controller, reaction: pending, now: t)
                 pending = []
             }
+            if framePending {
+                control.frameSignal?.markShown()
+                framePending = false
+            }
 
             // Wait for a key until the next frame is due, then drain whatever else is queued before drawing.
             let waitMs = max(1, min(50, Int(((nextPull - now()) * 1000).rounded(.up))))
             var code: Int32?
             if let signal = control.frameSignal {
-                // Sleep until a frame or a key arrives; wake a few times a second for toasts and
-                // the q q window, and sooner when a frame came before its turn to be drawn.
-                framePending = terminal.waitForInput(timeoutMs: framePending ? waitMs : 250, signal: signal) || framePending
+                // Sleep until a frame or a key arrives; wake a few times a second for toasts and the q q window.
+                framePending = terminal.waitForInput(timeoutMs: 250, signal: signal)
                 code = terminal.readKey(timeoutMs: 0)
             } else {
                 code = terminal.readKey(timeoutMs: waitMs)

@@ -55,6 +55,47 @@ final class TmuxTUITests: TmuxTestCase {
         try waitFor("a working prompt") { try screen().contains("prompt-42") }
     }
 
+    /// The demo's promise: scrub back to a snapshot that looks right, press Enter, find it saved as the result.
+    func testEnterAcceptsAScrubbedSnapshotOfALiveRun() throws {
+        let image = "\(dir!)/noisy.png"
+        let pixels = (0..<(3 * 48 * 48)).map { i -> Float in
+            let wave: Float = 0.3 * sinf(Float(i % 48) / 4)
+            let grain = Float((i * 7919) % 61) / 400
+            return min(max(0.45 + wave + grain, 0), 1)
+        }
+        try ImageFile.savePNG(Image(width: 48, height: 48, channels: 3, pixels: pixels), to: image)
+        let out = "\(dir!)/run"
+        terminal = try TmuxTerminal(scratch: dir, environment: ["COLORTERM=truecolor"])
+        try terminal.send(
+            "\(DipBinary.path) denoise \(image) --out \(out) --snapshot-every 10 --iterations 100000 --no-auto-stop --threads 1 "
+                + "--channels 16 --depth 3 --input-depth 8; echo DIP-EXIT-$?", "Enter")
+        try waitFor("a few snapshots") { (try shownIteration() ?? 0) > 35 }
+        try terminal.send("Left")
+        try terminal.send("Left")
+        var chosen: Int?
+        try waitFor("a scrubbed snapshot") {
+            let text = try screen()
+            guard let r = text.range(of: #"viewing snapshot \d+"#, options: .regularExpression) else { return false }
+            chosen = Int(text[r].split(separator: " ").last!)
+            return true
+        }
+        try terminal.send("Enter")
+        try waitFor("dip to exit") { try screen().range(of: #"DIP-EXIT-\d"#, options: .regularExpression) != nil }
+        let final = try screen()
+        XCTAssertTrue(final.contains("DIP-EXIT-0"), final)
+
+        let summaryData = try Data(contentsOf: URL(fileURLWithPath: "\(out)/summary.json"))
+        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: summaryData) as? [String: Any])
+        let snapshot = try XCTUnwrap(chosen)
+        XCTAssertEqual(summary["pickedIteration"] as? Int, snapshot)
+        XCTAssertEqual(summary["pickNote"] as? String, "accepted by the user")
+        XCTAssertGreaterThan(summary["iterations"] as? Int ?? 0, snapshot + 1, "the accepted snapshot is an earlier one")
+        // result.png holds that snapshot (the denoise recipe prefers the EMA image).
+        let result = try ImageFile.load("\(out)/result.png")
+        let saved = try ImageFile.load(String(format: "\(out)/snapshots/iter-%06d-ema.png", snapshot))
+        XCTAssertEqual(result.pixels, saved.pixels)
+    }
+
     func testViewBrowsesAFinishedRun() throws {
         let image = "\(dir!)/noisy.png"
         let pixels = (0..<(3 * 48 * 48)).map { i -> Float in 0.4 + 0.3 * sinf(Float(i % 48) / 5) }

@@ -90,6 +90,47 @@ final class FakeRun: LiveRunControl, @unchecked Sendable {
         timer = t
     }
 
+    /// The frame signal the UI sleeps on; nil unless `startPublishing` runs.
+    private(set) var frameSignal: FrameSignal?
+    private var publisher: Thread?
+    private var publishing = false
+    /// Frames published by `startPublishing`, and how many of them the UI drew before the wait timed out.
+    private(set) var published = 0
+    private(set) var shownInTime = 0
+
+    /// Like the real training thread: advance, publish, then wait at the "iteration boundary" until the UI has
+    /// drawn the frame (at most `timeout` seconds), `interval` seconds apart.
+    func startPublishing(step: Int = 20, interval: Double = 0.03, timeout: Double = 2) {
+        let signal = FrameSignal()!
+        frameSignal = signal
+        publishing = true
+        let thread = Thread { [self] in
+            while true {
+                lock.lock()
+                let go = publishing
+                lock.unlock()
+                guard go else { break }
+                advance(to: currentIteration + step)
+                signal.notify()
+                let shown = signal.waitUntilShown(timeout: timeout)
+                lock.lock()
+                published += 1
+                if shown { shownInTime += 1 }
+                lock.unlock()
+                Thread.sleep(forTimeInterval: interval)
+            }
+        }
+        publisher = thread
+        thread.start()
+    }
+
+    func stopPublishing() {
+        lock.lock()
+        publishing = false
+        lock.unlock()
+        while publisher?.isFinished == false { Thread.sleep(forTimeInterval: 0.01) }
+    }
+
     func stopTicking() {
         timer?.cancel()
         timer = nil

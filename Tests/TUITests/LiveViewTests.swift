@@ -109,6 +109,23 @@ final class LiveViewTests: XCTestCase {
         XCTAssertTrue(out.contains("press q again"))
     }
 
+    /// The live loop draws each signalled frame at once and says so, so training never waits out its timeout.
+    func testSignalledFramesAreDrawnAndAcknowledged() throws {
+        let pty = try PTY(rows: 30, cols: 100)
+        let run = FakeRun()
+        run.startPublishing()
+        pty.type("q", after: 1.0)
+        pty.type("q", after: 1.1)
+        let outcome = try LiveView.run(control: run, options: options(pty, color: .fixed(.truecolor)))
+        run.stopPublishing()
+        pty.close()
+        XCTAssertEqual(outcome.reason, .stopped)
+        // Every frame published while the loop ran was acknowledged; the last one may have come after it quit.
+        XCTAssertGreaterThan(run.published, 5)
+        XCTAssertGreaterThanOrEqual(run.shownInTime, run.published - 1)
+        assertMatches(pty.output, "it [0-9]+/3000")
+    }
+
     func testAnsi256ImagesThroughPairsAndEnterAccepts() throws {
         let pty = try PTY(rows: 30, cols: 100)
         let run = FakeRun()

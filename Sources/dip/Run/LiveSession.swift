@@ -252,5 +252,10 @@ final class LiveSession: LiveRunControl, @unchecked Sendable {
             stopSuggestedAt: run.settings.autoStop ? run.earlyStopping.suggestedStop : nil, status: shownStatus, info: info)
         lock.unlock()
         frameSignal?.notify()
+        frameSignal?.waitUntilShown(timeout: Self.drawWait)
     }
+
+    /// How long an iteration boundary waits for the UI to draw the frame just published: a draw
+    /// takes a few ms, so this only matters when the UI is busy (a save, a huge terminal).
+    static let drawWait = 0.05
 }
