@@ -23,6 +23,8 @@ final class LiveSession: LiveRunControl, @unchecked Sendable {
 
     // Owned by the training thread:
     private var lastPublish = Date.distantPast
+    /// Least time between frames: 1/15 s, or longer when making and drawing a frame is slow (`uiShare`).
+    private var frameInterval = 1.0 / 15
     let frameSignal = FrameSignal()
     private var rateWindow: [(Int, Date)] = []
     private let inputPreview: PreviewImage
@@ -52,26 +54,31 @@ final class LiveSession: LiveRunControl, @unchecked Sendable {
     }
 
     /// Runs the TUI until the user quits; returns the exit code.
+    ///
+    /// Training runs on the calling (main) thread and the UI on a thread of its own. Why: oneDNN's OpenMP team
+    /// driven from a secondary thread ran slower at 256² (headless, 7 alternating 120-iteration runs: 0.394 s/it
+    /// from a Dispatch queue or a Thread vs 0.365 from the main thread), which was most of the TUI's overhead.
     static func run(_ run: RestorationRun, _ args: RunArguments) throws -> Int32 {
         let session = LiveSession(run)
         session.loadExistingSnapshots()
         session.publish(status: .running, force: true)
-        let queue = DispatchQueue(label: "dip.training", qos: .userInitiated)
-        queue.async { session.train() }
         var options = LiveViewOptions(color: ColorChoice(argument: args.color) ?? .auto, themeName: args.theme)
         options.themeSearchPath = ThemeLibrary.defaultSearchPath() + [Self.bundledThemes]
-        let outcome: LiveViewOutcome
-        do {
-            outcome = try LiveView.run(control: session, options: options)
-        } catch {
-            // The TUI could not start (e.g. not a terminal after all): finish headless.
-            session.stop(acceptIteration: nil)
-            session.waitForTraining()
-            throw error
+        let viewOptions = options
+        let ui = JoinableThread(name: "dip.ui") {
+            do {
+                let outcome = try LiveView.run(control: session, options: viewOptions)
+                // Signals during the final save must not kill it half-way.
+                signal(SIGINT, SIG_IGN)
+                return outcome
+            } catch {
+                // The TUI could not start (e.g. not a terminal after all): the run stops and saves.
+                session.stop(acceptIteration: nil)
+                throw error
+            }
         }
-        // Signals during the final save must not kill it half-way.
-        signal(SIGINT, SIG_IGN)
-        session.waitForTraining()
+        session.train()
+        let outcome = try ui.join()
         for message in outcome.messages { FileHandle.standardError.write(Data("dip: \(message)\n".utf8)) }
         if let failure = session.failureMessage { throw TaskError.runtime(failure) }
         FileHandle.standardError.write(Data("result: \(run.directory.result)\n".utf8))
@@ -188,12 +195,6 @@ final class LiveSession: LiveRunControl, @unchecked Sendable {
         lock.unlock()
     }
 
-    private func waitForTraining() {
-        lock.lock()
-        while !trainingDone { lock.wait() }
-        lock.unlock()
-    }
-
     var failureMessage: String? {
         lock.lock()
         defer { lock.unlock() }
@@ -224,7 +225,7 @@ final class LiveSession: LiveRunControl, @unchecked Sendable {
 
     private func publish(status: RunStatus, force: Bool) {
         let now = Date()
-        guard force || now.timeIntervalSince(lastPublish) >= 1.0 / 15 else { return }
+        guard force || now.timeIntervalSince(lastPublish) >= frameInterval else { return }
         lastPublish = now
         let p = run.problem
         rateWindow.append((run.iteration, now))
@@ -253,7 +254,13 @@ final class LiveSession: LiveRunControl, @unchecked Sendable {
         lock.unlock()
         frameSignal?.notify()
         frameSignal?.waitUntilShown(timeout: Self.drawWait)
+        frameInterval = max(1.0 / 15, Date().timeIntervalSince(now) / Self.uiShare)
     }
+
+    /// The share of wall time the frames may take from training (making the previews, then waiting for the
+    /// draw). Why: every frame on the iteration boundary costs its ~10 ms; at 256² on 2 cores, one per
+    /// iteration was 2.7% of the time on its own.
+    static let uiShare = 0.02
 
     /// How long an iteration boundary waits for the UI to draw the frame just published: a draw
     /// takes a few ms, so this only matters when the UI is busy (a save, a huge terminal).
