@@ -160,7 +160,6 @@ final class ImpedanceLive: CurvesSource, @unchecked Sendable {
     // Guarded by `lock`:
     private var frame: CurvesFrame?
     private var stopRequested = false
-    private var done = false
     private var failure: Error?
     // Owned by the worker:
     private var lastPublish = Date.distantPast
@@ -171,20 +170,17 @@ final class ImpedanceLive: CurvesSource, @unchecked Sendable {
     static func run(_ report: ImpedanceReport, color: String, theme: String?) throws -> Int32 {
         let live = ImpedanceLive(report)
         live.publish(force: true)
-        DispatchQueue(label: "dip.impedance", qos: .userInitiated).async { live.work() }
         var options = LiveViewOptions(color: ColorChoice(argument: color) ?? .auto, themeName: theme)
         options.themeSearchPath = ThemeLibrary.defaultSearchPath() + [LiveSession.bundledThemes]
+        let viewOptions = options
         let outcome: LiveViewOutcome
         do {
-            outcome = try CurvesView.run(source: live, options: options)
+            outcome = try ViewedWork.run(
+                view: { try CurvesView.run(source: live, options: viewOptions) }, stop: { live.stop() }, work: live.work)
         } catch {
-            live.stop()
-            live.waitForWorker()
             try report.write()
             throw error
         }
-        signal(SIGINT, SIG_IGN)  // the final write must not be cut short
-        live.waitForWorker()
         for message in outcome.messages { FileHandle.standardError.write(Data("dip: \(message)\n".utf8)) }
         try report.write()
         if let failure = live.failureError { throw failure }
@@ -225,10 +221,6 @@ final class ImpedanceLive: CurvesSource, @unchecked Sendable {
             lock.unlock()
         }
         publish(force: true, over: true)
-        lock.lock()
-        done = true
-        lock.broadcast()
-        lock.unlock()
     }
 
     private func publish(force: Bool, over ended: Bool = false) {
@@ -249,12 +241,6 @@ final class ImpedanceLive: CurvesSource, @unchecked Sendable {
             status: "impedance · " + report.progressText() + (over ? " · done" : ""), notes: notes, isOver: over)
         lock.lock()
         frame = f
-        lock.unlock()
-    }
-
-    private func waitForWorker() {
-        lock.lock()
-        while !done { lock.wait() }
         lock.unlock()
     }
 

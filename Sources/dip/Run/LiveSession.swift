@@ -54,10 +54,6 @@ final class LiveSession: LiveRunControl, @unchecked Sendable {
     }
 
     /// Runs the TUI until the user quits; returns the exit code.
-    ///
-    /// Training runs on the calling (main) thread and the UI on a thread of its own. Why: oneDNN's OpenMP team
-    /// driven from a secondary thread ran slower at 256² (headless, 7 alternating 120-iteration runs: 0.394 s/it
-    /// from a Dispatch queue or a Thread vs 0.365 from the main thread), which was most of the TUI's overhead.
     static func run(_ run: RestorationRun, _ args: RunArguments) throws -> Int32 {
         let session = LiveSession(run)
         session.loadExistingSnapshots()
@@ -65,20 +61,10 @@ final class LiveSession: LiveRunControl, @unchecked Sendable {
         var options = LiveViewOptions(color: ColorChoice(argument: args.color) ?? .auto, themeName: args.theme)
         options.themeSearchPath = ThemeLibrary.defaultSearchPath() + [Self.bundledThemes]
         let viewOptions = options
-        let ui = JoinableThread(name: "dip.ui") {
-            do {
-                let outcome = try LiveView.run(control: session, options: viewOptions)
-                // Signals during the final save must not kill it half-way.
-                signal(SIGINT, SIG_IGN)
-                return outcome
-            } catch {
-                // The TUI could not start (e.g. not a terminal after all): the run stops and saves.
-                session.stop(acceptIteration: nil)
-                throw error
-            }
-        }
-        session.train()
-        let outcome = try ui.join()
+        let outcome = try ViewedWork.run(
+            view: { try LiveView.run(control: session, options: viewOptions) },
+            stop: { session.stop(acceptIteration: nil) },
+            work: session.train)
         for message in outcome.messages { FileHandle.standardError.write(Data("dip: \(message)\n".utf8)) }
         if let failure = session.failureMessage { throw TaskError.runtime(failure) }
         FileHandle.standardError.write(Data("result: \(run.directory.result)\n".utf8))

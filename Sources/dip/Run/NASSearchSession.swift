@@ -35,21 +35,11 @@ final class NASSearchSession: SearchSource, @unchecked Sendable {
     static func run(_ search: NASSearch) throws {
         let session = NASSearchSession(search)
         search.onEvent = { [weak session] event in session?.handle(event) }
-        let thread = Thread { session.work() }
-        thread.stackSize = 8 << 20
-        thread.start()
         var options = LiveViewOptions()
         options.themeSearchPath = ThemeLibrary.defaultSearchPath() + [LiveSession.bundledThemes]
-        let outcome: LiveViewOutcome
-        do {
-            outcome = try SearchView.run(source: session, options: options)
-        } catch {
-            session.stop()
-            session.waitUntilFinished()
-            throw error
-        }
-        signal(SIGINT, SIG_IGN)
-        session.waitUntilFinished()
+        let viewOptions = options
+        let outcome = try ViewedWork.run(
+            view: { try SearchView.run(source: session, options: viewOptions) }, stop: { session.stop() }, work: session.work)
         for message in outcome.messages { NASCLI.note("dip: \(message)") }
         if let failure = session.failure { throw failure }
         let rows = Leaderboard.rows(search.directory, rule: search.settings.reward)
@@ -76,16 +66,6 @@ final class NASSearchSession: SearchSource, @unchecked Sendable {
         complete = done
         failure = error
         lock.unlock()
-    }
-
-    private func waitUntilFinished() {
-        while true {
-            lock.lock()
-            let f = finished
-            lock.unlock()
-            if f { return }
-            usleep(50_000)
-        }
     }
 
     /// Search thread (and executor threads): keeps what the frame needs.
