@@ -70,7 +70,8 @@ final class TmuxTUITests: TmuxTestCase {
             "\(DipBinary.path) denoise \(image) --out \(out) --snapshot-every 10 --iterations 100000 --no-auto-stop --threads 1 "
                 + "--channels 16 --depth 3 --input-depth 8; echo DIP-EXIT-$?", "Enter")
         try waitFor("a few snapshots") { (try shownIteration() ?? 0) > 35 }
-        try terminal.send("Left")
+        // One ← only: the newest snapshot, which then stays on screen while training goes on (a second ←
+        // could land between the capture below and Enter).
         try terminal.send("Left")
         var chosen: Int?
         try waitFor("a scrubbed snapshot") {
@@ -93,7 +94,7 @@ final class TmuxTUITests: TmuxTestCase {
         // result.png holds that snapshot (the denoise recipe prefers the EMA image).
         let result = try ImageFile.load("\(out)/result.png")
         let saved = try ImageFile.load(String(format: "\(out)/snapshots/iter-%06d-ema.png", snapshot))
-        XCTAssertEqual(result.pixels, saved.pixels)
+        XCTAssertTrue(result.pixels == saved.pixels, "result.png is not snapshot \(snapshot)'s EMA image")
     }
 
     func testViewBrowsesAFinishedRun() throws {
