@@ -160,9 +160,9 @@ extension LiveRunControl {
 /// process that only woke 20 times a second for 1 ms slowed a 256² iteration by 9%, and the
 /// UI's 15-per-second polling cost 20% (0.438 vs 0.364 s/it). Woken by frames and keys, it
 /// wakes about as often as iterations end.
-/// Why wait for the draw: a draw that overlaps the next iteration's parallel regions still
-/// preempts an OpenMP thread (+10-17% at 256²); drawn between iterations it only adds its own
-/// few milliseconds.
+/// Why wait for the draw: then drawing never runs beside the next iteration's parallel regions, and
+/// its whole cost lands on the training thread's clock, where `LiveSession` holds it to a share of
+/// the run.
 public final class FrameSignal: @unchecked Sendable {
     let readFD: Int32
     private let writeFD: Int32
