@@ -59,6 +59,9 @@ public enum Threads {
 
     public static var count: Int { requested.map(Int.init) ?? Parallel.threadCount }
 
+    /// "1 thread", "2 threads": how messages and the status line name the count.
+    public static var phrase: String { count == 1 ? "1 thread" : "\(count) threads" }
+
     public static func set(_ n: Int) {
         requested = Int32(max(1, n))
         Parallel.setThreadCount(n)

@@ -89,7 +89,7 @@ public struct LiveFrame: Sendable {
     public var bestGTIteration: Int?
     public var stopSuggestedAt: Int?
     public var status: RunStatus
-    /// task, seed, threads… shown in the status line. Known keys: "task", "seed", "threads"; others follow.
+    /// task, seed, threads… shown in the status line. Known keys: "task", "seed", "threads" (shown as given, e.g. "2 threads"); others follow.
     public var info: [String: String]
 
     public init(

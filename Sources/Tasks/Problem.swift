@@ -61,6 +61,17 @@ public struct Problem {
     public var outputHeight: Int { outputGeometry.height }
     public var outputWidth: Int { outputGeometry.width }
 
+    /// Puts the known pixels back into an output-sized planar image (masked tasks; otherwise
+    /// unchanged): what the user gets, so it is also what PSNR against ground truth measures.
+    public func compositeKnownPixels(into pixels: inout [Float]) {
+        guard let knownMask else { return }
+        let plane = knownMask.count
+        let channels = pixels.count / plane
+        for c in 0..<channels {
+            for p in 0..<plane where knownMask[p] >= 0.5 { pixels[c * plane + p] = knownImage[c * plane + p] }
+        }
+    }
+
     /// Validates the inputs for `task` and pads them for a net whose sides must be multiples of
     /// `multiple`.
     public static func make(task: TaskKind, inputs: ProblemInputs, scale: Int, multiple: Int) throws -> Problem {

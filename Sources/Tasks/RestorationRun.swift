@@ -176,8 +176,10 @@ public final class RestorationRun {
         var psnrGTEMA: Double?
         if let truth = problem.groundTruth {
             let g = problem.outputGeometry
-            let raw = g.crop(output, channels: outputChannels)
-            let smooth = g.crop(ema, channels: outputChannels)
+            var raw = g.crop(output, channels: outputChannels)
+            var smooth = g.crop(ema, channels: outputChannels)
+            problem.compositeKnownPixels(into: &raw)
+            problem.compositeKnownPixels(into: &smooth)
             psnrGT = problem.evaluation.psnr(raw, truth, channels: outputChannels, height: g.height, width: g.width)
             psnrGTEMA = problem.evaluation.psnr(smooth, truth, channels: outputChannels, height: g.height, width: g.width)
             let best = max(psnrGT!, psnrGTEMA!)
@@ -219,12 +221,7 @@ public final class RestorationRun {
     /// An image for saving: known pixels composited back for masked tasks, alpha re-attached.
     func finalImage(_ pixels: [Float]) -> Image {
         var pixels = pixels
-        if let mask = problem.knownMask {
-            let plane = mask.count
-            for c in 0..<outputChannels {
-                for p in 0..<plane where mask[p] >= 0.5 { pixels[c * plane + p] = problem.knownImage[c * plane + p] }
-            }
-        }
+        problem.compositeKnownPixels(into: &pixels)
         for i in pixels.indices { pixels[i] = min(max(pixels[i], 0), 1) }
         return Image(
             width: problem.outputWidth, height: problem.outputHeight, channels: outputChannels, pixels: pixels,

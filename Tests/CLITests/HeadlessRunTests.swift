@@ -37,6 +37,19 @@ final class HeadlessRunTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: "\(out)/result.png"))
     }
 
+    /// stderr to a file (a log): plain lines, one at the start and one per 10%, then the result.
+    func testALogGetsPlainProgressLines() throws {
+        let image = try noisyImage(24)
+        let r = try DipBinary.run(["denoise", image, "--iterations", "30", "--out", "\(dir!)/run", "--headless"] + smallNet)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let progress = r.stderr.split(separator: "\n").filter { $0.hasPrefix("it ") }
+        XCTAssertEqual(progress.count, 11, "the first iteration and each tenth: \(r.stderr)")
+        XCTAssertTrue(progress.first?.hasPrefix("it 1/30 ") ?? false, r.stderr)
+        XCTAssertTrue(progress.last?.hasPrefix("it 30/30 ") ?? false, r.stderr)
+        XCTAssertFalse(r.stderr.contains("\u{1B}"), "no terminal escapes in a log")
+        XCTAssertTrue(r.stderr.contains("result: iteration"), r.stderr)
+    }
+
     /// kill -9 at a random moment after a checkpoint, then `dip resume`: the metrics have every
     /// iteration exactly once and the losses equal an uninterrupted run's.
     func testResumeAfterSIGKILLMatchesAnUninterruptedRun() throws {

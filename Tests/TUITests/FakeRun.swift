@@ -167,7 +167,7 @@ final class FakeRun: LiveRunControl, @unchecked Sendable {
             referenceLabel: "GT", history: history,
             bestESIteration: iteration >= 400 ? 400 : nil, bestGTIteration: withGT ? best : nil,
             stopSuggestedAt: iteration >= 1400 ? 1400 : nil, status: status,
-            info: ["task": "denoise", "seed": "7", "threads": "2"])
+            info: ["task": "denoise", "seed": "7", "threads": "2 threads"])
     }
 
     func setPaused(_ p: Bool) {

@@ -103,10 +103,16 @@ final class TaskEndToEndTests: RunTestCase {
         var o = options(iterations: 300)
         o.pick = .last
         let run = try RunFactory.start(
-            task: .inpaint, paths: RunInputPaths(image: try save(damaged, "d.png"), mask: try save(mask, "m.png")),
+            task: .inpaint,
+            paths: RunInputPaths(image: try save(damaged, "d.png"), mask: try save(mask, "m.png"), groundTruth: try save(clean, "c.png")),
             options: o, out: "\(dir!)/inpaint", command: ["test"])
-        let result = try ImageFile.load(try runToEnd(run).result)
+        let summary = try runToEnd(run)
+        let result = try ImageFile.load(summary.result)
         XCTAssertGreaterThan(psnr(result, clean), psnr(damaged, clean) + 8)
+        // The PSNR the run reports is that of what it saves (known pixels put back), not of the raw output.
+        let last = try XCTUnwrap(MetricsLog.read("\(dir!)/inpaint/metrics.csv").last?.psnrGT)
+        XCTAssertEqual(last, psnr(result, clean), accuracy: 0.01)
+        XCTAssertEqual(summary.psnrResult!, psnr(result, clean), accuracy: 0.01)
         // Outside the hole the input comes back untouched (to 16-bit precision).
         for i in [0, 5, 33, 1000] { XCTAssertEqual(result.pixels[i], damaged.pixels[i], accuracy: 1e-4) }
         let record = try RunDirectory(path: "\(dir!)/inpaint").readRecord()

@@ -57,7 +57,7 @@ enum StatusLine {
         }
         if let g = f.bestGTIteration { s.append(StatusSegment(text: "GT best \(g)", role: .statusFg, priority: 50)) }
         if let seed = f.info["seed"] { s.append(StatusSegment(text: "seed \(seed)", role: .statusFg, priority: 30)) }
-        if let th = f.info["threads"] { s.append(StatusSegment(text: "\(th) threads", role: .statusFg, priority: 25)) }
+        if let th = f.info["threads"] { s.append(StatusSegment(text: th, role: .statusFg, priority: 25)) }
         for key in f.info.keys.sorted() where !["task", "seed", "threads"].contains(key) {
             s.append(StatusSegment(text: "\(key) \(f.info[key]!)", role: .statusFg, priority: 20))
         }

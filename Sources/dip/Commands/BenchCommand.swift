@@ -48,7 +48,7 @@ struct BenchCommand: ParsableCommand {
         let sorted = times.sorted()
         let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
         let rss = ResourceUsage.peakResidentBytes
-        print("dip bench: \(arch) \(size)×\(size), \(graph.parameters.trainableCount) parameters, \(Threads.count) threads")
+        print("dip bench: \(arch) \(size)×\(size), \(graph.parameters.trainableCount) parameters, \(Threads.phrase)")
         print(String(format: "median %.4f s/iteration (min %.4f, max %.4f) over %d iterations", median, sorted.first!, sorted.last!, iterations))
         print(String(format: "peak RSS %.1f MiB; planned buffers %.1f MiB; build %.2f s", Double(rss) / 1_048_576, Double(graph.plannedBytes) / 1_048_576, buildSeconds))
         print("time per iteration by layer kind (forward / backward, ms):")

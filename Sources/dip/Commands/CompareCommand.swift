@@ -128,7 +128,7 @@ struct CompareCommand: ParsableCommand {
             "# dip compare: \(task.rawValue) on \(URL(fileURLWithPath: image).lastPathComponent)",
             "",
             "- command: `\(CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " "))`",
-            "- ground truth: \(gt); budget \(budget) iterations per entry; seed \(seed); \(Threads.count) thread\(Threads.count == 1 ? "" : "s"); dip \(RunFactory.dipVersion)",
+            "- ground truth: \(gt); budget \(budget) iterations per entry; seed \(seed); \(Threads.phrase); dip \(RunFactory.dipVersion)",
         ]
         for (n, (arch, input)) in list.enumerated() {
             if signals.received { break }
@@ -138,26 +138,15 @@ struct CompareCommand: ParsableCommand {
             var entry = ComparisonEntry(arch: arch, input: input, runDirectory: runDirectory)
             let label = "[\(n + 1)/\(list.count)] \(entry.name)"
             FileHandle.standardError.write(Data("\(label): \(run.trainer.graph.parameters.trainableCount) parameters, \(run.maxIterations) iterations → \(runDirectory)\n".utf8))
-            var lastDecile = 0
-            let tty = isatty(STDERR_FILENO) == 1
-            var lastDraw = Date.distantPast
+            let line = ProgressLine(redrawInterval: 0.2)
             try Comparison.drive(run, into: &entry, shouldStop: { signals.received }) { record, seconds in
-                let text = "\(label): it \(record.iteration + 1)/\(run.maxIterations)"
-                    + (record.psnrGT.map { String(format: "  PSNR %.2f dB", $0) } ?? "")
-                    + String(format: "  %.3f s/it", seconds / Double(record.iteration + 1))
-                if tty {
-                    guard Date().timeIntervalSince(lastDraw) > 0.2 else { return }
-                    lastDraw = Date()
-                    FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
-                } else {
-                    let decile = 10 * (record.iteration + 1) / run.maxIterations
-                    if decile != lastDecile {
-                        lastDecile = decile
-                        FileHandle.standardError.write(Data("\(text)\n".utf8))
-                    }
+                line.show(done: record.iteration + 1, total: run.maxIterations) {
+                    "\(label): it \(record.iteration + 1)/\(run.maxIterations)"
+                        + (record.psnrGT.map { String(format: "  PSNR %.2f dB", $0) } ?? "")
+                        + String(format: "  %.3f s/it", seconds / Double(record.iteration + 1))
                 }
             }
-            if tty { FileHandle.standardError.write(Data("\n".utf8)) }
+            line.end()
             done.append(entry)
             try write(done, heading: heading, budget: budget, directory: directory)
         }

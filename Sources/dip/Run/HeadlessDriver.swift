@@ -1,8 +1,8 @@
 import Foundation
 import Tasks
 
-/// Runs a restoration without the TUI: a one-line progress bar on stderr (a plain line every
-/// 10% when stderr is not a terminal), or JSON lines with --json. SIGINT, SIGTERM and SIGHUP
+/// Runs a restoration without the TUI: a one-line progress bar on stderr (`ProgressLine`: plain
+/// lines in a log), or JSON lines with --json. SIGINT, SIGTERM and SIGHUP
 /// stop it after the current iteration; it then saves a checkpoint and result and exits 130.
 enum HeadlessDriver {
     static func run(_ run: RestorationRun, json: Bool) throws -> Int32 {
@@ -57,9 +57,7 @@ final class StopSignals {
 final class ProgressReporter {
     let total: Int
     let json: Bool
-    let tty = isatty(STDERR_FILENO) == 1
-    private var lastDraw = Date.distantPast
-    private var lastDecile = -1
+    private let line = ProgressLine()
     private var startIteration = 0
     private let started = Date()
 
@@ -90,32 +88,24 @@ final class ProgressReporter {
             emit(e)
             return
         }
-        let now = Date()
         let done = r.iteration + 1
-        let rate = Double(done - startIteration) / max(now.timeIntervalSince(started), 1e-6)
-        let eta = Double(total - done) / max(rate, 1e-9)
-        var text = "it \(done)/\(total)  loss \(String(format: "%.5f", r.loss))  PSNR(input) \(String(format: "%.2f", r.psnrInput)) dB"
-        if let g = r.psnrGT { text += "  PSNR(gt) \(String(format: "%.2f", g))" }
-        if let g = r.psnrGTEMA { text += "/\(String(format: "%.2f", g)) ema" }
-        text += "  \(String(format: "%.2f", rate)) it/s  ETA \(Self.clock(eta))"
-        if let stop = run.earlyStopping.suggestedStop, run.settings.autoStop { text += "  stop≤\(stop)" }
-        if tty {
-            guard now.timeIntervalSince(lastDraw) > 0.1 || done == total else { return }
-            lastDraw = now
+        line.show(done: done, total: total, force: done == total) {
+            let rate = Double(done - startIteration) / max(Date().timeIntervalSince(started), 1e-6)
+            let eta = Double(total - done) / max(rate, 1e-9)
+            var text = "it \(done)/\(total)  loss \(String(format: "%.5f", r.loss))  PSNR(input) \(String(format: "%.2f", r.psnrInput)) dB"
+            if let g = r.psnrGT { text += "  PSNR(gt) \(String(format: "%.2f", g))" }
+            if let g = r.psnrGTEMA { text += "/\(String(format: "%.2f", g)) ema" }
+            text += "  \(String(format: "%.2f", rate)) it/s  ETA \(Self.clock(eta))"
+            if let stop = run.earlyStopping.suggestedStop, run.settings.autoStop { text += "  stop≤\(stop)" }
+            guard line.isTerminal else { return text }
             let width = 24
             let filled = min(width, width * done / max(total, 1))
-            let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-            FileHandle.standardError.write(Data("\r\u{1B}[K[\(bar)] \(text)".utf8))
-        } else {
-            let decile = 10 * done / max(total, 1)
-            guard decile != lastDecile else { return }
-            lastDecile = decile
-            FileHandle.standardError.write(Data((text + "\n").utf8))
+            return "[" + String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled) + "] " + text
         }
     }
 
     func finish(_ s: RunSummary, run: RestorationRun) {
-        if tty && !json { FileHandle.standardError.write(Data("\n".utf8)) }
+        line.end()
         if json {
             var e: [String: Any] = [
                 "event": "summary", "stop_reason": s.stopReason.description, "iterations": s.iterations,
@@ -129,7 +119,7 @@ final class ProgressReporter {
             emit(e)
             return
         }
-        var text = "\(s.stopReason); result: iteration \(s.pickedIteration) (\(s.pick.rawValue)\(s.pickedEMA ? ", EMA" : ""))"
+        var text = "\(s.stopReason); result: iteration \(s.pickedIteration) (\(s.pick.rawValue)\(s.pickedEMA && s.pick != .ema ? ", EMA" : ""))"
         if let p = s.psnrResult { text += ", PSNR \(String(format: "%.2f", p)) dB" }
         if let b = s.bestGTPSNR, let i = s.bestGTIteration { text += " (best in run \(String(format: "%.2f", b)) at \(i))" }
         FileHandle.standardError.write(Data("\(text)\n  → \(s.result)\n".utf8))

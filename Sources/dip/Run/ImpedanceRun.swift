@@ -116,36 +116,24 @@ final class ImpedanceReport {
     }
 }
 
-/// Runs the experiment without a terminal UI: a progress line on stderr (a plain line every 10%
-/// when stderr is not a terminal). SIGINT/SIGTERM/SIGHUP stop it after the current iteration;
+/// Runs the experiment without a terminal UI: a progress line on stderr (`ProgressLine`). SIGINT/SIGTERM/SIGHUP stop it after the current iteration;
 /// the curves so far are written and the exit code is 130.
 enum ImpedanceHeadless {
     static func run(_ report: ImpedanceReport) throws -> Int32 {
         let signals = StopSignals()
         let e = report.experiment
-        let tty = isatty(STDERR_FILENO) == 1
-        var lastDraw = Date.distantPast
+        let line = ProgressLine(redrawInterval: 0.2)
         var lastSave = Date()
-        var lastDecile = 0
         while !signals.received, try e.step() != nil {
-            let now = Date()
-            if tty, now.timeIntervalSince(lastDraw) > 0.2 || e.isFinished {
-                lastDraw = now
-                FileHandle.standardError.write(Data("\r\u{1B}[K\(report.progressText())".utf8))
-            } else if !tty {
-                let decile = 10 * e.iterationsDone / e.totalIterations
-                if decile != lastDecile {
-                    lastDecile = decile
-                    FileHandle.standardError.write(Data("\(report.progressText())\n".utf8))
-                }
-            }
+            line.show(done: e.iterationsDone, total: e.totalIterations, force: e.isFinished) { report.progressText() }
             // Long experiments leave their curves behind even if killed outright.
+            let now = Date()
             if now.timeIntervalSince(lastSave) > 60 {
                 lastSave = now
                 try report.write()
             }
         }
-        if tty { FileHandle.standardError.write(Data("\n".utf8)) }
+        line.end()
         try report.write()
         report.finish(stopped: signals.received)
         return signals.received ? 130 : 0

@@ -48,7 +48,7 @@ final class LiveSession: LiveRunControl, @unchecked Sendable {
             referenceLabel = "reference"
         }
         info = [
-            "task": p.task.rawValue, "seed": String(run.settings.seed), "threads": String(Threads.count),
+            "task": p.task.rawValue, "seed": String(run.settings.seed), "threads": Threads.phrase,
             "run": run.directory.path,
         ]
     }

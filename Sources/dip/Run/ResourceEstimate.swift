@@ -16,9 +16,10 @@ enum ResourceEstimate {
         let seconds = graph.estimatedSecondsPerIteration
         let free = availableMemory()
         let gib = Double(bytes) / Double(1 << 30)
-        FileHandle.standardError.write(Data(String(
-            format: "estimated peak memory %.2f GiB (%.1f GiB free), about %.2f s per iteration on %d threads\n",
-            gib, Double(free ?? 0) / Double(1 << 30), seconds, Threads.count).utf8))
+        let estimate = String(
+            format: "estimated peak memory %.2f GiB (%.1f GiB free), about %.2f s per iteration on ",
+            gib, Double(free ?? 0) / Double(1 << 30), seconds)
+        FileHandle.standardError.write(Data((estimate + Threads.phrase + "\n").utf8))
         if let free, bytes > free, !force {
             throw TaskError.badInput(String(
                 format: "this run needs about %.1f GiB but only %.1f GiB is free; try --channels 64 or a smaller image, or --force",
