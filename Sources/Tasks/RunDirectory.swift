@@ -101,6 +101,12 @@ public struct RunDirectory: Sendable {
         }
     }
 
+    /// summary.json, if the run has ended (or been stopped) and the file is readable.
+    public func readSummary() -> RunSummary? {
+        guard let data = FileManager.default.contents(atPath: summaryJSON) else { return nil }
+        return try? JSONDecoder().decode(RunSummary.self, from: data)
+    }
+
     public func writeJSON<T: Encodable>(_ value: T, to file: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -197,10 +197,11 @@ public enum RunFactory {
         return try RestorationRun(problem: problem, settings: settings, directory: directory, resume: false)
     }
 
-    /// Continues the run in `path` from its last checkpoint (or from the start if it has none).
-    public static func resume(_ path: String) throws -> RestorationRun {
+    /// Continues the run in `path` from its last checkpoint (or from the start if it has none). `changes` may let a run that ended go on
+    /// (more iterations, auto-stop off); they are written to run.json with a note.
+    public static func resume(_ path: String, changes: ResumeChanges = ResumeChanges()) throws -> RestorationRun {
         let directory = try RunDirectory.open(path)
-        let record = try directory.readRecord()
+        var record = try directory.readRecord()
         func input(_ role: String) throws -> String? {
             guard let r = record.inputs.first(where: { $0.role == role }) else { return nil }
             guard FileManager.default.fileExists(atPath: r.path) else {
@@ -219,9 +220,53 @@ public enum RunFactory {
             image: loaded, imagePath: paths.image, mask: try paths.mask.map(load), maskPath: paths.mask,
             flash: try paths.flash.map(load), flashPath: paths.flash, groundTruth: try paths.groundTruth.map(load),
             groundTruthPath: paths.groundTruth)
-        let settings = record.settings
+        let done = try RestorationRun.checkpointIteration(directory) ?? 0
+        let settings = try changes.apply(to: record.settings, done: done, ended: directory.readSummary(), run: path)
         let multiple = try settings.recipe.net.spec().sizeMultiple
         let problem = try Problem.make(task: settings.task, inputs: inputs, scale: settings.scale, multiple: multiple)
-        return try RestorationRun(problem: problem, settings: settings, directory: directory, resume: true)
+        let run = try RestorationRun(problem: problem, settings: settings, directory: directory, resume: true)
+        if !changes.isEmpty {
+            record.settings = settings
+            record.notes.append(
+                "resumed at iteration \(done) with up to \(settings.recipe.iterations) iterations, auto-stop \(settings.autoStop ? "on" : "off")")
+            try directory.writeRecord(record)
+        }
+        return run
+    }
+}
+
+/// What `dip resume` may change about a run: how far it goes, and whether it stops on its own.
+public struct ResumeChanges: Sendable {
+    public var iterations: Int?
+    public var autoStop: Bool?
+
+    public init(iterations: Int? = nil, autoStop: Bool? = nil) {
+        self.iterations = iterations
+        self.autoStop = autoStop
+    }
+
+    public var isEmpty: Bool { iterations == nil && autoStop == nil }
+
+    /// The run's settings with the changes, or a one-line reason why the run cannot go on:
+    /// `done` iterations are checkpointed, and `ended` is its summary if it has one.
+    func apply(to settings: RunSettings, done: Int, ended: RunSummary?, run path: String) throws -> RunSettings {
+        var settings = settings
+        if let iterations {
+            guard iterations > done else {
+                throw TaskError.badInput("\(path): --iterations \(iterations) is not more than the \(done) iterations already run")
+            }
+            settings.recipe.iterations = iterations
+        }
+        if let autoStop { settings.autoStop = autoStop }
+        if done >= settings.recipe.iterations {
+            throw TaskError.badInput(
+                "\(path) has already finished (\(done) iterations); give --iterations N (the new total) to go on")
+        }
+        // Its early-stopping state says stop, so with auto-stop on it would end again at once.
+        if let ended, ended.iterations == done, case .autoStop = ended.stopReason, settings.autoStop {
+            throw TaskError.badInput(
+                "\(path) stopped on its own at iteration \(done) (auto-stop); give --no-auto-stop, and --iterations N if needed, to go on")
+        }
+        return settings
     }
 }

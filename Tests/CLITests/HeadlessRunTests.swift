@@ -77,4 +77,16 @@ final class HeadlessRunTests: XCTestCase {
         XCTAssertEqual(rows.map(\.iteration), Array(0..<600), "every iteration exactly once")
         XCTAssertEqual(rows.map(\.loss), expected.map(\.loss), "same losses as the uninterrupted run")
     }
+
+    func testResumeExtendsAFinishedRunOnlyWhenAsked() throws {
+        let out = "\(dir!)/run"
+        let first = try DipBinary.run(["denoise", try noisyImage(24), "--iterations", "20", "--headless", "--out", out] + smallNet)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let again = try DipBinary.run(["resume", out, "--headless"])
+        XCTAssertEqual(again.status, 2)
+        XCTAssertTrue(again.stderr.contains("already finished") && again.stderr.contains("--iterations"), again.stderr)
+        let more = try DipBinary.run(["resume", out, "--iterations", "35", "--headless", "--threads", "1"])
+        XCTAssertEqual(more.status, 0, more.stderr)
+        XCTAssertEqual(MetricsLog.read("\(out)/metrics.csv").map(\.iteration), Array(0..<35))
+    }
 }

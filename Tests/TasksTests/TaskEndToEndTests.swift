@@ -51,6 +51,12 @@ final class TaskEndToEndTests: RunTestCase {
 
     private func psnr(_ a: Image, _ b: Image) -> Double { Metrics.psnr(a.pixels, b.pixels) }
 
+    /// The one-line message a TaskError carries, or what went wrong instead.
+    private func message(_ block: () throws -> Void) -> String {
+        do { try block() } catch let e as TaskError { return e.description } catch { return "other: \(error)" }
+        return "no error"
+    }
+
     func testDenoiseBeatsTheNoisyInput() throws {
         let clean = Self.scene(32)
         let noisy = Degradations.noise(clean, sigma: 25, seed: 1)
@@ -187,13 +193,47 @@ final class TaskEndToEndTests: RunTestCase {
         XCTAssertEqual(rows.map(\.loss), expected, "the resumed run repeats the uninterrupted one")
     }
 
+    /// A run that ended goes on only when told how far, and then exactly as if it had had the
+    /// longer budget from the start; run.json records the change.
+    func testAFinishedRunCanBeExtended() throws {
+        let noisy = try save(Degradations.noise(Self.scene(32), sigma: 25, seed: 1), "n.png")
+        var o = options(iterations: 90)
+        _ = try runToEnd(try RunFactory.start(task: .denoise, paths: RunInputPaths(image: noisy), options: o, out: "\(dir!)/a", command: ["t"]))
+        let expected = MetricsLog.read("\(dir!)/a/metrics.csv").map(\.loss)
+        o.iterations = 60
+        let path = "\(dir!)/b"
+        _ = try runToEnd(try RunFactory.start(task: .denoise, paths: RunInputPaths(image: noisy), options: o, out: path, command: ["t"]))
+        XCTAssertTrue(message { _ = try RunFactory.resume(path) }.contains("already finished"))
+        XCTAssertTrue(message { _ = try RunFactory.resume(path, changes: ResumeChanges(iterations: 60)) }.contains("not more than"))
+        let extended = try RunFactory.resume(path, changes: ResumeChanges(iterations: 90))
+        XCTAssertEqual(extended.iteration, 60)
+        _ = try runToEnd(extended)
+        let rows = MetricsLog.read("\(path)/metrics.csv")
+        XCTAssertEqual(rows.map(\.iteration), Array(0..<90), "no duplicated or missing rows")
+        XCTAssertEqual(rows.map(\.loss), expected, "the extended run repeats the longer one")
+        let record = try RunDirectory(path: path).readRecord()
+        XCTAssertEqual(record.settings.recipe.iterations, 90)
+        XCTAssertTrue(record.notes.contains { $0.hasPrefix("resumed at iteration 60") }, "\(record.notes)")
+    }
+
+    /// Auto-stop's state says "stop", so a run that stopped on its own goes on only with auto-stop off.
+    func testARunThatStoppedOnItsOwnGoesOnWithAutoStopOff() throws {
+        let noisy = try save(Degradations.noise(Self.scene(32), sigma: 25, seed: 1), "n.png")
+        var o = options(iterations: 600, autoStop: true)
+        o.patience = 5
+        let path = "\(dir!)/run"
+        let summary = try runToEnd(try RunFactory.start(task: .denoise, paths: RunInputPaths(image: noisy), options: o, out: path, command: ["t"]))
+        guard case .autoStop = summary.stopReason else { return XCTFail("expected an auto-stop, got \(summary.stopReason)") }
+        let done = summary.iterations
+        XCTAssertTrue(message { _ = try RunFactory.resume(path) }.contains("--no-auto-stop"))
+        let more = try RunFactory.resume(path, changes: ResumeChanges(iterations: done + 20, autoStop: false))
+        XCTAssertEqual(try runToEnd(more).stopReason, .iterations)
+        XCTAssertEqual(MetricsLog.read("\(path)/metrics.csv").map(\.iteration), Array(0..<(done + 20)))
+    }
+
     func testBadInputsGiveOneLineErrors() throws {
         let image = try save(Self.scene(16), "ok.png")
         let small = try save(Self.scene(8, channels: 1), "small.png")
-        func message(_ block: () throws -> Void) -> String {
-            do { try block() } catch let e as TaskError { return e.description } catch { return "other: \(error)" }
-            return "no error"
-        }
         XCTAssertTrue(message { _ = try RunFactory.prepare(task: .inpaint, paths: RunInputPaths(image: image, mask: small), options: RunOptions()) }
             .contains("must match"))
         XCTAssertTrue(message { _ = try RunFactory.prepare(task: .denoise, paths: RunInputPaths(image: "\(dir!)/missing.png"), options: RunOptions()) }

@@ -53,7 +53,7 @@ public struct BatchItemResult: Codable, Equatable, Sendable {
             width = input.width
             height = input.height
         }
-        if let summary = Self.summary(directory) {
+        if let summary = directory.readSummary() {
             iterations = summary.iterations
             stopReason = summary.stopReason.description
             seconds = summary.seconds
@@ -62,15 +62,10 @@ public struct BatchItemResult: Codable, Equatable, Sendable {
         }
     }
 
-    public static func summary(_ directory: RunDirectory) -> RunSummary? {
-        guard let data = FileManager.default.contents(atPath: directory.summaryJSON) else { return nil }
-        return try? JSONDecoder().decode(RunSummary.self, from: data)
-    }
-
     /// Whether the run in `directory` has finished: its summary.json exists and it was not
     /// stopped part-way (a stopped run's summary is provisional; resume continues it).
     public static func isFinished(_ directory: RunDirectory) -> Bool {
-        guard let summary = summary(directory) else { return false }
+        guard let summary = directory.readSummary() else { return false }
         return summary.stopReason != .user
     }
 

@@ -26,13 +26,13 @@ struct RunArguments: ParsableArguments {
     @Option(help: "Channels of z (default: the task's, usually 32).") var inputDepth: Int?
     @Option(help: "Std of the fresh noise added to z every iteration (default: the task's).") var regNoise: Float?
     @Option(help: "Save the output and its EMA as PNG every N iterations (0: never).") var snapshotEvery = 100
-    @Option(help: "Write a checkpoint every N iterations (0: only at the end).") var checkpointEvery = 100
+    @Option(help: "Write a checkpoint every N iterations (0: only when the run is stopped or interrupted).") var checkpointEvery = 100
     @Option(help: "Run directory (default: runs/<task>-<timestamp>).") var out: String?
-    @Option(help: "Continue the run in RUNDIR from its last checkpoint (same as `dip resume RUNDIR`).")
+    @Option(help: "Continue the run in RUNDIR from its last checkpoint (same as `dip resume RUNDIR`); --iterations and --[no-]auto-stop may extend it.")
     var resume: String?
     @Flag(help: "Print one JSON object per line on stdout (progress, then a summary).") var json = false
-    @Flag(inversion: .prefixedNo, help: "Stop when the no-reference early-stopping signal stops improving.")
-    var autoStop = true
+    @Flag(inversion: .prefixedNo, help: "Stop when the no-reference early-stopping signal stops improving (default: on).")
+    var autoStop: Bool?
     @Option(help: "Iterations without improvement before auto-stop.") var patience = 1000
     @Option(help: "Early-stopping signal: wmv (windowed variance) or emv (exponential variance).")
     var esRule: EarlyStopping.Rule = .wmv
@@ -66,6 +66,9 @@ struct RunArguments: ParsableArguments {
         try genotype.map(NASCandidate.load)
     }
 
+    /// What a resumed run may change: how far it goes and whether it stops on its own.
+    var resumeChanges: ResumeChanges { ResumeChanges(iterations: iterations, autoStop: autoStop) }
+
     func options(scale: Int = 4) -> RunOptions {
         var o = RunOptions()
         o.arch = arch
@@ -80,7 +83,7 @@ struct RunArguments: ParsableArguments {
         o.scale = scale
         o.snapshotEvery = snapshotEvery
         o.checkpointEvery = checkpointEvery
-        o.autoStop = autoStop
+        o.autoStop = autoStop ?? true
         o.patience = patience
         o.esRule = esRule
         o.pick = pick

@@ -71,16 +71,24 @@ struct FlashCommand: ParsableCommand {
 
 struct ResumeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "resume", abstract: "Continue a run from its last checkpoint (after a crash, kill or stop).")
+        commandName: "resume", abstract: "Continue a run from its last checkpoint (after a crash, kill or stop).",
+        discussion: "A run that ended (all its iterations, or auto-stop) goes on with --iterations N (the new total) "
+            + "and, if it stopped on its own, --no-auto-stop; run.json records the change.")
     @Argument(help: "The run directory.") var rundir: String
+    @Option(help: "Run up to this many iterations in all (default: the run's own count).") var iterations: Int?
+    @Flag(inversion: .prefixedNo, help: "Stop when the early-stopping signal stops improving (default: as the run did).")
+    var autoStop: Bool?
     @Flag(help: "Run without the TUI even on a terminal.") var headless = false
     @Flag(help: "Print JSON lines on stdout.") var json = false
     @Option(help: "Threads for oneDNN and the kernels.") var threads: Int?
     func run() throws {
         var args = try RunArguments.parse([])
+        args.iterations = iterations
+        args.autoStop = autoStop
         args.headless = headless
         args.json = json
         args.threads = threads
+        try args.validate()
         try TaskLauncher.resume(rundir, args)
     }
 }

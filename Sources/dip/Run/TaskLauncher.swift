@@ -17,10 +17,7 @@ enum TaskLauncher {
 
     static func resume(_ rundir: String, _ args: RunArguments) throws {
         if let threads = args.threads { Threads.set(threads) }
-        let run = try RunFactory.resume(rundir)
-        if run.isFinished || run.iteration >= run.maxIterations {
-            throw TaskError.badInput("\(rundir) has already finished (\(run.iteration) iterations); see its summary.json")
-        }
+        let run = try RunFactory.resume(rundir, changes: args.resumeChanges)
         try drive(run, args)
     }
 
