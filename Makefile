@@ -14,7 +14,10 @@ build: deps
 
 # Tests build optimised: the engine's hand-written kernels (SIMD over 16-lane blocks) run
 # ~50× slower unoptimised, which would stretch the suite from under a minute to many.
-TEST_FLAGS := -c release -Xswiftc -enable-testing
+# They build in a folder of their own: -enable-testing in the same folder as `make build`
+# would make every switch between the two a full rebuild.
+TEST_SCRATCH := .build-test
+TEST_FLAGS := -c release -Xswiftc -enable-testing --scratch-path $(TEST_SCRATCH)
 
 test: deps
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
@@ -24,7 +27,7 @@ test: deps
 # batch and NAS job arrays; about 20 s. Needs root, as on CI.
 slurm-test: deps
 	$(SWIFT) build $(TEST_FLAGS) --product dip
-	@bash scripts/slurm-test.sh $(DIP)
+	@bash scripts/slurm-test.sh $(TEST_SCRATCH)/release/dip
 
 demo: build
 	@bash scripts/demo.sh $(DIP)
@@ -33,4 +36,4 @@ bench: build
 	@bash benchmarks/run.sh $(DIP)
 
 clean:
-	rm -rf .build
+	rm -rf .build $(TEST_SCRATCH)

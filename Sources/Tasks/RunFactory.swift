@@ -197,8 +197,9 @@ public enum RunFactory {
         return try RestorationRun(problem: problem, settings: settings, directory: directory, resume: false)
     }
 
-    /// Continues the run in `path` from its last checkpoint (or from the start if it has none). `changes` may let a run that ended go on
-    /// (more iterations, auto-stop off); they are written to run.json with a note.
+    /// Continues the run in `path` from its last checkpoint (or from the start if it has none).
+    /// `changes` may let a run that ended go on (more iterations, auto-stop off); run.json then
+    /// gets the new settings and a note.
     public static func resume(_ path: String, changes: ResumeChanges = ResumeChanges()) throws -> RestorationRun {
         let directory = try RunDirectory.open(path)
         var record = try directory.readRecord()

@@ -2,8 +2,8 @@ import Foundation
 import Tasks
 
 /// Runs a restoration without the TUI: a one-line progress bar on stderr (`ProgressLine`: plain
-/// lines in a log), or JSON lines with --json. SIGINT, SIGTERM and SIGHUP
-/// stop it after the current iteration; it then saves a checkpoint and result and exits 130.
+/// lines in a log), or JSON lines with --json. SIGINT, SIGTERM and SIGHUP stop it after the
+/// current iteration; it then saves a checkpoint and result and exits 130.
 enum HeadlessDriver {
     static func run(_ run: RestorationRun, json: Bool) throws -> Int32 {
         let signals = StopSignals()
