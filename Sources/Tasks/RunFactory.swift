@@ -40,6 +40,7 @@ public struct RunOptions: Sendable {
         }
         if let input { r.input = input }
         if r.input == .meshgrid { r.inputDepth = 2 }
+        if let noise = arch?.referenceRegularisationNoise { r.regularisationNoise = noise }
         if r.input == .image && task != .flash { throw TaskError.badInput("--input image only applies to flash") }
         if let inputDepth {
             guard r.input != .meshgrid && r.input != .image else {

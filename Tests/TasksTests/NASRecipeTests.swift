@@ -4,7 +4,8 @@ import XCTest
 @testable import Tasks
 
 /// `--arch nas-*` and `--genotype` in the task commands use the NAS-DIP scripts' recipes
-/// (nasdip-spec §5.2) unless the user overrides them; candidates decode and validate.
+/// (nasdip-spec §5.2) unless the user overrides them; candidates decode and validate. Other
+/// architectures keep the task's recipe except where their authors train differently.
 final class NASRecipeTests: XCTestCase {
     private func recipe(_ task: TaskKind, _ configure: (inout RunOptions) -> Void) throws -> TaskRecipe {
         var o = RunOptions()
@@ -41,6 +42,13 @@ final class NASRecipeTests: XCTestCase {
         XCTAssertTrue(try recipe(.sr) { _ in }.preferEMA)
         // …and tasks without a NAS-DIP script keep DIP's.
         XCTAssertEqual(try recipe(.jpeg) { $0.arch = .nasSR }.iterations, TaskRecipe.reference(.jpeg, channels: 3).iterations)
+    }
+
+    func testDeepDecoderTrainsWithoutInputJitterUnlessAsked() throws {
+        XCTAssertEqual(try recipe(.denoise) { $0.arch = .deepDecoder }.regularisationNoise, 0)
+        XCTAssertEqual(try recipe(.sr) { $0.arch = .deepDecoder }.regularisationNoise, 0)
+        XCTAssertEqual(try recipe(.denoise) { $0.arch = .deepDecoder; $0.regularisationNoise = 0.01 }.regularisationNoise, 0.01)
+        XCTAssertEqual(try recipe(.denoise) { $0.arch = .hourglass }.regularisationNoise, 1.0 / 30, accuracy: 1e-9)
     }
 
     func testUserOverridesWin() throws {

@@ -24,7 +24,7 @@ struct RunArguments: ParsableArguments {
     @Option(help: "Distribution of a noise z: uniform (U[0,1)·0.1, the reference's) or normal (N(0,1)·0.1).")
     var noiseType: NoiseType?
     @Option(help: "Channels of z (default: the task's, usually 32).") var inputDepth: Int?
-    @Option(help: "Std of the fresh noise added to z every iteration (default: the task's).") var regNoise: Float?
+    @Option(help: "Std of the fresh noise added to z every iteration (default: the task's; 0 for the deep decoder, as its authors train it).") var regNoise: Float?
     @Option(help: "Save the output and its EMA as PNG every N iterations (0: never).") var snapshotEvery = 100
     @Option(help: "Write a checkpoint every N iterations (0: only when the run is stopped or interrupted).") var checkpointEvery = 100
     @Option(help: "Run directory (default: runs/<task>-<timestamp>).") var out: String?
