@@ -108,7 +108,8 @@ public enum Comparison {
 
             PSNR in dB against the ground truth. *best*: the best iterate over the run (raw output or its EMA; an \
             oracle, since it needs the GT). *final*: the last iteration. *default pick*: what `result.png` holds \
-            with the task's default `--pick best-es`, the no-reference early-stopping choice. *s/iteration*: wall \
+            with the task's default `--pick` (best-es, the no-reference early-stopping choice; for inpaint and \
+            restore the EMA at the end). *s/iteration*: wall \
             time of the training steps only.
 
             """

@@ -18,10 +18,12 @@ public struct RunOptions: Sendable {
     public var scale = 4
     public var snapshotEvery = 100
     public var checkpointEvery = 100
-    public var autoStop = true
+    /// nil: the task's default (`TaskKind.stopsEarlyByDefault`).
+    public var autoStop: Bool?
     public var patience = 1000
     public var esRule = EarlyStopping.Rule.wmv
-    public var pick = Pick.bestES
+    /// nil: the task's default (`TaskKind.defaultPick`).
+    public var pick: Pick?
     public var bitDepth: Int?
     public var backtrack: Bool?
     public var batchNormGamma = GraphOptions.GammaInit.uniform
@@ -126,8 +128,9 @@ public enum RunFactory {
         let recipe = try options.recipe(for: task, channels: image.channels)
         let settings = RunSettings(
             task: task, recipe: recipe, seed: options.seed, scale: task == .sr ? options.scale : 1,
-            snapshotEvery: options.snapshotEvery, checkpointEvery: options.checkpointEvery, autoStop: options.autoStop,
-            patience: options.patience, esRule: options.esRule, pick: options.pick, bitDepth: options.bitDepth,
+            snapshotEvery: options.snapshotEvery, checkpointEvery: options.checkpointEvery, autoStop: options.autoStop ?? task.stopsEarlyByDefault,
+            patience: options.patience, esRule: options.esRule, pick: options.pick ?? task.defaultPick(preferEMA: recipe.preferEMA),
+            bitDepth: options.bitDepth,
             batchNormGamma: options.batchNormGamma)
         let multiple: Int
         do {

@@ -246,6 +246,29 @@ final class TaskEndToEndTests: RunTestCase {
         for m in [message { _ = try RunDirectory.open(self.dir!) }] { XCTAssertTrue(m.contains("not a dip run")) }
     }
 
+    /// Early stopping is for noise; masked tasks fit exact pixels, run their count and keep the
+    /// final EMA unless the user asks otherwise.
+    func testMaskedTasksRunTheirCountAndKeepTheFinalEMA() throws {
+        let image = try save(Self.scene(16), "ok.png")
+        var hole = Image(width: 16, height: 16, channels: 1, pixels: [Float](repeating: 1, count: 256))
+        for i in 100..<120 { hole.pixels[i] = 0 }
+        let paths = RunInputPaths(image: image, mask: try save(hole, "m.png"))
+        for task in [TaskKind.inpaint, .restore] {
+            let (_, settings, _) = try RunFactory.prepare(task: task, paths: paths, options: RunOptions())
+            XCTAssertFalse(settings.autoStop, "\(task)")
+            XCTAssertEqual(settings.pick, .ema, "\(task)")
+        }
+        let (_, denoise, _) = try RunFactory.prepare(task: .denoise, paths: RunInputPaths(image: image), options: RunOptions())
+        XCTAssertTrue(denoise.autoStop)
+        XCTAssertEqual(denoise.pick, .bestES)
+        var asked = RunOptions()
+        asked.autoStop = true
+        asked.pick = .bestES
+        let (_, restore, _) = try RunFactory.prepare(task: .restore, paths: paths, options: asked)
+        XCTAssertTrue(restore.autoStop)
+        XCTAssertEqual(restore.pick, .bestES)
+    }
+
     func testInvertedLookingMaskIsFlagged() throws {
         let image = try save(Self.scene(16), "ok.png")
         var mask = Image(width: 16, height: 16, channels: 1, pixels: [Float](repeating: 0, count: 256))

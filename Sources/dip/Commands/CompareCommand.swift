@@ -16,7 +16,7 @@ struct CompareCommand: ParsableCommand {
             the same --iterations, no snapshots or intermediate checkpoints so the timing is of training alone) in \
             DIR/<arch>-<input>/. Then DIR/comparison.md and DIR/comparison.csv list, per entry: parameters, seconds \
             per iteration, the best PSNR against --gt and its iteration, the final PSNR (raw and EMA) and the PSNR \
-            of the task's default no-reference pick (best-es). DIR/comparison.svg plots PSNR against wall-clock time. \
+            of the task's default pick (best-es; the final EMA for inpaint and restore). DIR/comparison.svg plots PSNR against wall-clock time. \
             The files are rewritten after every entry, so an interrupted comparison keeps what it finished.
 
             --channels and --depth apply to every architecture, each in its own meaning (see `dip arch describe`). \

@@ -31,12 +31,13 @@ struct RunArguments: ParsableArguments {
     @Option(help: "Continue the run in RUNDIR from its last checkpoint (same as `dip resume RUNDIR`); --iterations and --[no-]auto-stop may extend it.")
     var resume: String?
     @Flag(help: "Print one JSON object per line on stdout (progress, then a summary).") var json = false
-    @Flag(inversion: .prefixedNo, help: "Stop when the no-reference early-stopping signal stops improving (default: on).")
+    @Flag(inversion: .prefixedNo, help: "Stop when the no-reference early-stopping signal stops improving (default: on, off for inpaint and restore).")
     var autoStop: Bool?
     @Option(help: "Iterations without improvement before auto-stop.") var patience = 1000
     @Option(help: "Early-stopping signal: wmv (windowed variance) or emv (exponential variance).")
     var esRule: EarlyStopping.Rule = .wmv
-    @Option(help: "Which image becomes result.png: last, ema, best-es, best-gt (needs --gt).") var pick: Pick = .bestES
+    @Option(help: "Which image becomes result.png: last, ema, best-es, best-gt (needs --gt) (default: best-es; ema for inpaint and restore).")
+    var pick: Pick?
     @Option(help: "Bits per sample of result.png: 8 or 16 (default: as the input).") var bitDepth: Int?
     @Flag(inversion: .prefixedNo, help: "Restore the last good weights after a >5 dB drop (default: the task's).")
     var backtrack: Bool?
@@ -83,7 +84,7 @@ struct RunArguments: ParsableArguments {
         o.scale = scale
         o.snapshotEvery = snapshotEvery
         o.checkpointEvery = checkpointEvery
-        o.autoStop = autoStop ?? true
+        o.autoStop = autoStop
         o.patience = patience
         o.esRule = esRule
         o.pick = pick

@@ -5,8 +5,11 @@ import Tasks
 /// The text every task's --help ends with: its reference defaults.
 private func defaults(_ task: TaskKind, _ extra: String = "") -> String {
     "Defaults (from the reference code): \(TaskRecipe.reference(task, channels: 3).helpLine).\(extra)\n"
-        + "Runs headless when stdout is not a terminal or with --headless; the result is the no-reference "
-        + "early-stopping pick (--pick) unless you accept another iteration in the TUI."
+        + "Runs headless when stdout is not a terminal or with --headless; the result is "
+        + (task.stopsEarlyByDefault
+            ? "the no-reference early-stopping pick (--pick)"
+            : "the EMA after the last iteration (no auto-stop: with exact known pixels there is no noise to stop before)")
+        + " unless you accept another iteration in the TUI."
 }
 
 struct DenoiseCommand: ParsableCommand {
