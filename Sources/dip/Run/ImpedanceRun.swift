@@ -116,7 +116,8 @@ final class ImpedanceReport {
     }
 }
 
-/// Runs the experiment without a terminal UI: a progress line on stderr (`ProgressLine`). SIGINT/SIGTERM/SIGHUP stop it after the current iteration;
+/// Runs the experiment without a terminal UI: a progress line on stderr (`ProgressLine`).
+/// SIGINT/SIGTERM/SIGHUP stop it after the current iteration;
 /// the curves so far are written and the exit code is 130.
 enum ImpedanceHeadless {
     static func run(_ report: ImpedanceReport) throws -> Int32 {
